@@ -1,0 +1,1 @@
+"""Fixtures every test module can use. Tests run on real Postgres and Redis."""

@@ -1,0 +1,5 @@
+from django.apps import AppConfig
+
+
+class DoSimulatorConfig(AppConfig):
+    name = "do_simulator"

@@ -1,0 +1,73 @@
+"""Create tenants and users from a shell or script.
+
+    manage.py tenancy create-tenant "Acme AI"
+    manage.py tenancy create-admin alice [--password ...]
+    manage.py tenancy create-user bob --tenant "Acme AI" [--password ...]
+    manage.py tenancy token alice
+
+Every user command prints the user's API token on the last line.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from arcadia.errors import DomainError
+from tenants import services
+from tenants.models import User
+
+
+class Command(BaseCommand):
+    help = "Create tenants, platform admins and tenant users; print API tokens."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        sub = parser.add_subparsers(dest="action", required=True)
+        tenant = sub.add_parser("create-tenant", help="Create a customer tenant.")
+        tenant.add_argument("name")
+        tenant.add_argument("--purpose", default="customer", choices=["customer", "internal"])
+        admin = sub.add_parser("create-admin", help="Create a platform admin.")
+        admin.add_argument("username")
+        admin.add_argument("--password")
+        admin.add_argument("--email", default="")
+        user = sub.add_parser("create-user", help="Create a tenant user.")
+        user.add_argument("username")
+        user.add_argument(
+            "--tenant",
+            action="append",
+            required=True,
+            help="Tenant id, slug or name; repeat for several.",
+        )
+        user.add_argument("--password")
+        user.add_argument("--email", default="")
+        token = sub.add_parser("token", help="Print a user's API token.")
+        token.add_argument("username")
+
+    def handle(self, *args: Any, **opts: Any) -> None:
+        try:
+            self._dispatch(opts)
+        except DomainError as exc:
+            raise CommandError(exc.message) from exc
+
+    def _dispatch(self, opts: dict[str, Any]) -> None:
+        action = opts["action"]
+        if action == "create-tenant":
+            tenant = services.create_tenant(name=opts["name"], purpose=opts["purpose"])
+            self.stdout.write(f"tenant {tenant.pk} {tenant.slug}")
+        elif action in {"create-admin", "create-user"}:
+            tenants = [services.find_tenant(ref) for ref in opts.get("tenant") or []]
+            user, token = services.create_user(
+                username=opts["username"],
+                password=opts["password"],
+                email=opts["email"],
+                platform_admin=action == "create-admin",
+                tenants=tenants,
+            )
+            self.stdout.write(f"user {user.pk} {user.username}")
+            self.stdout.write(f"token {token}")
+        elif action == "token":
+            user = User.objects.filter(username=opts["username"]).first()
+            if user is None:
+                raise CommandError(f"No user {opts['username']!r}.")
+            self.stdout.write(f"token {services.api_token_for(user)}")

@@ -1,0 +1,90 @@
+"""Writes for tenants and users. Every role change goes through here."""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+from django.utils.text import slugify
+from rest_framework.authtoken.models import Token
+
+from arcadia.errors import Conflict, InvalidInput, NotFound
+from tenants.models import PLATFORM_TENANT_SLUG, Membership, Tenant, User
+
+
+def create_tenant(*, name: str, purpose: str = Tenant.Purpose.CUSTOMER) -> Tenant:
+    name = name.strip()
+    if not name:
+        raise InvalidInput("A tenant needs a name.", field="name")
+    if purpose not in Tenant.Purpose.values:
+        raise InvalidInput(f"Unknown purpose {purpose!r}.", field="purpose")
+    try:
+        with transaction.atomic():
+            return Tenant.objects.create(name=name, slug=slugify(name)[:100], purpose=purpose)
+    except IntegrityError as exc:
+        raise Conflict(f"A tenant named {name!r} (or the internal tenant) already exists.") from exc
+
+
+def ensure_platform_tenant() -> Tenant:
+    """The platform's own tenant (purpose `internal`); created on first use, then reused."""
+    tenant = Tenant.objects.filter(purpose=Tenant.Purpose.INTERNAL).first()
+    if tenant:
+        return tenant
+    tenant, _ = Tenant.objects.get_or_create(
+        purpose=Tenant.Purpose.INTERNAL,
+        defaults={"name": "SkyAI (platform)", "slug": PLATFORM_TENANT_SLUG},
+    )
+    return tenant
+
+
+def find_tenant(reference: str) -> Tenant:
+    """A tenant by id, slug or name; the one lookup commands and scripts share."""
+    reference = reference.strip()
+    query = Tenant.objects.filter(slug=reference) | Tenant.objects.filter(name=reference)
+    if reference.isdigit():
+        query = query | Tenant.objects.filter(pk=int(reference))
+    tenant = query.first()
+    if tenant is None:
+        raise NotFound(f"No tenant matches {reference!r}.")
+    return tenant
+
+
+@transaction.atomic
+def create_user(
+    *,
+    username: str,
+    password: str | None = None,
+    email: str = "",
+    platform_admin: bool = False,
+    tenants: list[Tenant] | None = None,
+) -> tuple[User, str]:
+    """Creates a platform admin or a tenant user and returns it with its API token.
+
+    A platform admin is also staff (the operator console is the Django admin); a tenant
+    user must belong to at least one tenant, or it could see nothing at all.
+    """
+    if not username.strip():
+        raise InvalidInput("A user needs a username.", field="username")
+    if not platform_admin and not tenants:
+        raise InvalidInput("A tenant user must belong to at least one tenant.", field="tenants")
+    if User.objects.filter(username=username).exists():
+        raise Conflict(f"User {username!r} already exists.")
+    user = User(
+        username=username,
+        email=email,
+        is_platform_admin=platform_admin,
+        is_staff=platform_admin,
+        is_superuser=platform_admin,
+    )
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.save()
+    for tenant in tenants or []:
+        Membership.objects.create(user=user, tenant=tenant)
+    token = Token.objects.create(user=user)
+    return user, token.key
+
+
+def api_token_for(user: User) -> str:
+    token, _ = Token.objects.get_or_create(user=user)
+    return token.key
