@@ -12,6 +12,7 @@ api_v1 = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("schema/ui/", SpectacularSwaggerView.as_view(url_name="schema"), name="schema-ui"),
     path("", include("tenants.api.urls")),
+    path("inventory/", include("inventory.api.urls")),
 ]
 
 urlpatterns = [

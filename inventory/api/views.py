@@ -1,0 +1,75 @@
+"""Inventory API: projects, resources with their events, sync runs.
+
+Every queryset comes from a selector scoped to the user, so another tenant's object is
+a 404 by construction."""
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from arcadia.api import IsPlatformAdmin
+from inventory import selectors
+from inventory.api.filters import ProjectFilter, ResourceFilter
+from inventory.api.serializers import (
+    EventSerializer,
+    ProjectSerializer,
+    ResourceDetailSerializer,
+    ResourceSerializer,
+    SyncRunSerializer,
+)
+from inventory.models import SyncRun
+
+
+class ProjectViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = ProjectSerializer
+    filterset_class = ProjectFilter
+    search_fields = ["name", "provider_id"]
+    ordering_fields = ["name", "created_at"]
+
+    def get_queryset(self):
+        return selectors.projects_visible_to(self.request.user)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter("include_deleted", bool, description="Include tombstoned resources.")
+        ]
+    )
+)
+class ResourceViewSet(viewsets.ReadOnlyModelViewSet):
+    filterset_class = ResourceFilter
+    search_fields = ["name", "urn", "provider_id"]
+    ordering_fields = ["name", "kind", "region", "first_seen_at", "last_seen_at", "id"]
+    ordering = ["id"]
+
+    def get_serializer_class(self):
+        return ResourceDetailSerializer if self.action == "retrieve" else ResourceSerializer
+
+    def get_queryset(self):
+        # A single resource is reachable even when tombstoned; lists hide them unless asked.
+        include = self.action != "list" or self.request.query_params.get("include_deleted") in {
+            "true",
+            "True",
+            "1",
+        }
+        return selectors.resources_visible_to(self.request.user, include_tombstoned=include)
+
+    @extend_schema(responses=EventSerializer(many=True))
+    @action(detail=True, methods=["get"], filterset_class=None, search_fields=None)
+    def events(self, request: Request, pk: str | None = None) -> Response:
+        resource = self.get_object()
+        page = self.paginate_queryset(selectors.events_of(resource))
+        return self.get_paginated_response(EventSerializer(page, many=True).data)
+
+
+class SyncRunViewSet(viewsets.ReadOnlyModelViewSet):
+    """Sync runs are operational detail: platform admins only."""
+
+    permission_classes = [IsPlatformAdmin]
+    serializer_class = SyncRunSerializer
+    queryset = SyncRun.objects.all()
+    filterset_fields = ["kind", "status"]
+    ordering_fields = ["started_at"]

@@ -1,0 +1,213 @@
+"""The inventory: a true, audited mirror of the DigitalOcean account (DESIGN.md, "Inventory").
+
+Rows here are written only by the upsert chokepoint (`inventory.services.chokepoint`) and
+the strike pass; everything else reads them.
+"""
+
+from __future__ import annotations
+
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.db import models
+from django.db.models import Q
+
+from tenants.models import Tenant
+
+PROVIDER_DO = "digitalocean"
+STRIKES_TO_TOMBSTONE = 3
+
+
+class Kind(models.TextChoices):
+    DROPLET = "droplet", "Droplet"
+    VOLUME = "volume", "Volume"
+    LOAD_BALANCER = "load_balancer", "Load balancer"
+    DATABASE = "database", "Database cluster"
+    KUBERNETES_CLUSTER = "kubernetes_cluster", "Kubernetes cluster"
+    DOMAIN = "domain", "Domain"
+    FIREWALL = "firewall", "Firewall"
+    RESERVED_IP = "reserved_ip", "Reserved IP"
+
+
+class EventType(models.TextChoices):
+    DISCOVERED = "discovered"
+    UPDATED = "updated"
+    TAGGED = "tagged"
+    STRUCK = "struck"
+    DELETED = "deleted"
+    RESTORED = "restored"
+    SPEC_RECORDED = "spec_recorded"
+    DRIFT_DETECTED = "drift_detected"
+    DRIFT_ACCEPTED = "drift_accepted"
+    DRIFT_REVERTED = "drift_reverted"
+    DRIFT_STALE = "drift_stale"
+    SAGA_STARTED = "saga_started"
+    SAGA_SUCCEEDED = "saga_succeeded"
+    SAGA_FAILED = "saga_failed"
+
+
+class CloudProject(models.Model):
+    """A DO Project; its tenant decides who sees (and pays for) its resources."""
+
+    provider = models.CharField(max_length=32, default=PROVIDER_DO)
+    provider_id = models.CharField(max_length=64)
+    name = models.CharField(max_length=255)
+    purpose = models.CharField(max_length=255, blank=True, default="")
+    description = models.TextField(blank=True, default="")
+    environment = models.CharField(max_length=64, blank=True, default="")
+    is_default = models.BooleanField(default=False)
+    tenant = models.ForeignKey(
+        Tenant,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cloud_projects",
+        help_text="Assigned by an operator; until then the project's resources are unallocated.",
+    )
+    last_seen_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "cloud_projects"
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "provider_id"], name="cloud_projects_provider_id_uniq"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CloudProjectAssignment(models.Model):
+    """DO's project-resource assignments, mirrored so a page of resources can be joined
+    to its projects in SQL instead of holding the whole account's map in memory."""
+
+    urn = models.CharField(max_length=255, primary_key=True)
+    project = models.ForeignKey(CloudProject, on_delete=models.CASCADE, related_name="+")
+    seen_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "cloud_project_assignments"
+
+    def __str__(self) -> str:
+        return f"{self.urn} in project {self.project_id}"
+
+
+class CloudResource(models.Model):
+    provider = models.CharField(max_length=32, default=PROVIDER_DO)
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    provider_id = models.CharField(max_length=128)
+    urn = models.CharField(max_length=255)
+    project = models.ForeignKey(
+        CloudProject,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="resources",
+    )
+    name = models.CharField(max_length=255, blank=True, default="")
+    region = models.CharField(max_length=64, blank=True, default="")
+    size_slug = models.CharField(max_length=64, blank=True, default="")
+    status = models.CharField(max_length=64, blank=True, default="")
+    tags = ArrayField(models.CharField(max_length=255), default=list, blank=True)
+    attrs = models.JSONField(default=dict, blank=True)
+    first_seen_at = models.DateTimeField()
+    last_seen_at = models.DateTimeField()
+    stale_strike_count = models.PositiveSmallIntegerField(default=0)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "cloud_resources"
+        ordering = ["kind", "name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "kind", "provider_id"], name="cloud_resources_natural_key"
+            ),
+            models.CheckConstraint(condition=Q(kind__in=Kind.values), name="cloud_resources_kind"),
+            models.CheckConstraint(
+                condition=Q(stale_strike_count__gte=0)
+                & Q(stale_strike_count__lte=STRIKES_TO_TOMBSTONE),
+                name="cloud_resources_strikes_range",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["urn"], name="cloud_resources_urn"),
+            models.Index(fields=["kind", "last_seen_at"], name="cloud_resources_kind_seen"),
+            models.Index(fields=["project", "kind"], name="cloud_resources_project_kind"),
+            GinIndex(fields=["tags"], name="cloud_resources_tags"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.urn} ({self.name})" if self.name else self.urn
+
+    @property
+    def is_tombstoned(self) -> bool:
+        return self.deleted_at is not None
+
+
+class CloudResourceEvent(models.Model):
+    """The append-only audit log. A trigger refuses UPDATE and DELETE (migration 0002)."""
+
+    resource = models.ForeignKey(CloudResource, on_delete=models.PROTECT, related_name="events")
+    event = models.CharField(max_length=32, choices=EventType.choices)
+    changes = models.JSONField(default=dict, blank=True)
+    actor = models.CharField(max_length=255)
+    occurred_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "cloud_resource_events"
+        ordering = ["-occurred_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(event__in=EventType.values), name="cloud_resource_events_event"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["resource", "occurred_at"], name="cloud_events_resource_time"),
+            models.Index(fields=["event", "occurred_at"], name="cloud_events_event_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} {self.resource_id} at {self.occurred_at:%Y-%m-%d %H:%M:%S}"
+
+
+class SyncRun(models.Model):
+    """One full sync of one kind: what an operator checks when the mirror looks wrong."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running"
+        COMPLETED = "completed"
+        FAILED = "failed"
+        SKIPPED = "skipped"
+
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.RUNNING)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    pages = models.PositiveIntegerField(default=0)
+    seen = models.PositiveIntegerField(default=0)
+    discovered = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    restored = models.PositiveIntegerField(default=0)
+    struck = models.PositiveIntegerField(default=0)
+    deleted = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True, default="")
+    trigger = models.CharField(max_length=64, blank=True, default="")
+
+    class Meta:
+        db_table = "cloud_sync_runs"
+        ordering = ["-started_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["running", "completed", "failed", "skipped"]),
+                name="cloud_sync_runs_status",
+            ),
+        ]
+        indexes = [models.Index(fields=["kind", "status", "-started_at"], name="sync_runs_lookup")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} sync #{self.pk} ({self.status})"

@@ -1,0 +1,226 @@
+"""The upsert chokepoint (DESIGN.md, "The upsert chokepoint").
+
+Every write of a synced resource goes through `upsert_resources`, which for each row:
+1. inserts a resource never seen before, with a `discovered` event;
+2. updates an existing one only when a meaningful field changed, with an `updated` event
+   holding the diff (`tagged` when only tags changed);
+3. restores a tombstoned resource that is seen again (`restored`);
+4. always bumps `last_seen_at` and resets `stale_strike_count` to 0.
+
+It is set-based: a page costs the same handful of queries whatever its size (a kind's
+writer lock, one read of existing rows joined to their project assignments, then at most
+one upsert, one bump and one bulk event insert).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db import connection, transaction
+
+from arcadia.locks import xact_lock
+from inventory.kinds import MEANINGFUL_COLUMNS, ResourceRow
+from inventory.models import PROVIDER_DO, CloudResource, CloudResourceEvent, EventType
+
+_EXISTING_SQL = """
+SELECT p.provider_id, r.id, r.name, r.region, r.size_slug, r.status, r.tags, r.attrs,
+       r.project_id, r.deleted_at, a.project_id
+  FROM unnest(%s::text[]) AS p(provider_id)
+  LEFT JOIN cloud_resources r
+         ON r.provider = %s AND r.kind = %s AND r.provider_id = p.provider_id
+  LEFT JOIN cloud_project_assignments a ON a.urn = %s || p.provider_id
+"""
+
+_UPDATE_FIELDS = [
+    "urn",
+    "project",
+    "name",
+    "region",
+    "size_slug",
+    "status",
+    "tags",
+    "attrs",
+    "last_seen_at",
+    "stale_strike_count",
+    "deleted_at",
+    "updated_at",
+]
+
+
+@dataclass
+class UpsertOutcome:
+    seen: int = 0
+    discovered: int = 0
+    updated: int = 0
+    restored: int = 0
+    unchanged: int = 0
+
+    def add(self, other: UpsertOutcome) -> None:
+        for name in ("seen", "discovered", "updated", "restored", "unchanged"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+@dataclass(frozen=True)
+class _Existing:
+    id: int
+    values: dict[str, Any]
+    project_id: int | None
+    deleted_at: datetime | None
+
+
+def writer_lock_name(kind: str) -> str:
+    return f"inventory:write:{kind}"
+
+
+def diff_row(old: dict[str, Any], new: dict[str, Any]) -> dict[str, list[Any]]:
+    """Field -> [old, new] for every meaningful difference; attrs compare key by key."""
+    changes: dict[str, list[Any]] = {}
+    for column in (*MEANINGFUL_COLUMNS, "project"):
+        if old.get(column) != new.get(column):
+            changes[column] = [old.get(column), new.get(column)]
+    old_attrs, new_attrs = old.get("attrs") or {}, new.get("attrs") or {}
+    for key in sorted(old_attrs.keys() | new_attrs.keys()):
+        if old_attrs.get(key) != new_attrs.get(key):
+            changes[key] = [old_attrs.get(key), new_attrs.get(key)]
+    return changes
+
+
+def _row_values(row: ResourceRow, project_id: int | None) -> dict[str, Any]:
+    return {
+        "name": row.name,
+        "region": row.region,
+        "size_slug": row.size_slug,
+        "status": row.status,
+        "tags": list(row.tags),
+        "attrs": row.attrs,
+        "project": project_id,
+    }
+
+
+def _read_existing(
+    kind: str, provider_ids: list[str]
+) -> tuple[dict[str, _Existing], dict[str, int | None]]:
+    """Existing rows and DO's project assignment for each id, in one query."""
+    existing: dict[str, _Existing] = {}
+    assigned: dict[str, int | None] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(_EXISTING_SQL, [provider_ids, PROVIDER_DO, kind, f"do:{kind}:"])
+        for pid, rid, name, region, size, status, tags, attrs, project, deleted, assign in cursor:
+            assigned[pid] = assign
+            if rid is None:
+                continue
+            values = {
+                "name": name,
+                "region": region,
+                "size_slug": size,
+                "status": status,
+                "tags": list(tags or []),
+                # Django loads jsonb as text on psycopg 3; JSONField parses it, we do here.
+                "attrs": json.loads(attrs) if isinstance(attrs, str) else (attrs or {}),
+                "project": project,
+            }
+            existing[pid] = _Existing(rid, values, project, deleted)
+    return existing, assigned
+
+
+def upsert_resources(
+    kind: str, rows: Iterable[ResourceRow], *, seen_at: datetime, actor: str
+) -> UpsertOutcome:
+    """Writes one batch (a page) of synced rows of one kind; see the module docstring."""
+    # A resource listed twice in a batch (offsets shifting under the reader) counts once.
+    batch = {row.provider_id: row for row in rows}
+    outcome = UpsertOutcome(seen=len(batch))
+    if not batch:
+        return outcome
+
+    with transaction.atomic():
+        # Serialises chokepoint writers of this kind (a sync page and a saga recording its
+        # new droplet) so two of them never both "discover" one resource.
+        xact_lock(writer_lock_name(kind))
+        existing, assigned = _read_existing(kind, list(batch))
+
+        to_write: list[CloudResource] = []
+        pending_events: list[tuple[str, str, dict[str, Any]]] = []  # provider_id, event, changes
+        unchanged_ids: list[int] = []
+
+        for provider_id, row in batch.items():
+            current = existing.get(provider_id)
+            # DO's assignment wins; a resource missing from the assignments keeps its project.
+            project_id = assigned.get(provider_id) or (current.project_id if current else None)
+            values = _row_values(row, project_id)
+
+            if current is None:
+                changes = {f: [None, values[f]] for f in (*MEANINGFUL_COLUMNS, "project")}
+                pending_events.append((provider_id, EventType.DISCOVERED, changes))
+                outcome.discovered += 1
+            else:
+                changes = diff_row(current.values, values)
+                if current.deleted_at is not None:
+                    changes["deleted_at"] = [current.deleted_at.isoformat(), None]
+                    pending_events.append((provider_id, EventType.RESTORED, changes))
+                    outcome.restored += 1
+                elif changes:
+                    event = EventType.TAGGED if changes.keys() == {"tags"} else EventType.UPDATED
+                    pending_events.append((provider_id, event, changes))
+                    outcome.updated += 1
+                else:
+                    unchanged_ids.append(current.id)
+                    outcome.unchanged += 1
+                    continue
+
+            to_write.append(
+                CloudResource(
+                    provider=PROVIDER_DO,
+                    kind=kind,
+                    provider_id=provider_id,
+                    urn=row.urn,
+                    project_id=project_id,
+                    name=row.name,
+                    region=row.region,
+                    size_slug=row.size_slug,
+                    status=row.status,
+                    tags=list(row.tags),
+                    attrs=row.attrs,
+                    first_seen_at=seen_at,
+                    last_seen_at=seen_at,
+                    stale_strike_count=0,
+                    deleted_at=None,
+                )
+            )
+
+        ids: dict[str, int] = {pid: current.id for pid, current in existing.items()}
+        if to_write:
+            written = CloudResource.objects.bulk_create(
+                to_write,
+                update_conflicts=True,
+                unique_fields=["provider", "kind", "provider_id"],
+                update_fields=_UPDATE_FIELDS,
+            )
+            ids.update({obj.provider_id: obj.pk for obj in written})
+        if unchanged_ids:
+            CloudResource.objects.filter(pk__in=unchanged_ids).update(
+                last_seen_at=seen_at, stale_strike_count=0
+            )
+        if pending_events:
+            CloudResourceEvent.objects.bulk_create(
+                CloudResourceEvent(
+                    resource_id=ids[pid],
+                    event=event,
+                    changes=_jsonable(changes),
+                    actor=actor,
+                    occurred_at=seen_at,
+                )
+                for pid, event, changes in pending_events
+            )
+    return outcome
+
+
+def _jsonable(changes: dict[str, list[Any]]) -> dict[str, list[Any]]:
+    return {
+        key: [v.isoformat() if isinstance(v, datetime) else v for v in pair]
+        for key, pair in changes.items()
+    }

@@ -1,0 +1,101 @@
+"""DO Projects and their resource assignments, synced ahead of every resource sync.
+
+Bootstrap (DESIGN.md): the first sync makes sure the DO project `skyai-internal` exists,
+creating it through the API when missing, and maps it to the platform tenant. A second
+run changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+
+from inventory.models import PROVIDER_DO, CloudProject, CloudProjectAssignment
+from tenants.services import ensure_platform_tenant
+
+PLATFORM_PROJECT_NAME = "skyai-internal"
+PLATFORM_PROJECT = {
+    "name": PLATFORM_PROJECT_NAME,
+    "purpose": "Service or API",
+    "description": "The platform's own infrastructure (Arcadia bootstrap).",
+    "environment": "Production",
+}
+
+_PROJECT_FIELDS = ["name", "purpose", "description", "environment", "is_default", "last_seen_at"]
+
+
+@dataclass
+class ProjectSyncOutcome:
+    projects: int = 0
+    created_platform_project: bool = False
+    assignments: int = 0
+
+
+def _project_row(raw: dict[str, Any], seen_at: datetime) -> CloudProject:
+    return CloudProject(
+        provider=PROVIDER_DO,
+        provider_id=str(raw["id"]),
+        name=raw.get("name") or "",
+        purpose=raw.get("purpose") or "",
+        description=raw.get("description") or "",
+        environment=raw.get("environment") or "",
+        is_default=bool(raw.get("is_default")),
+        last_seen_at=seen_at,
+    )
+
+
+def sync_projects(client: Any, *, seen_at: datetime) -> tuple[list[CloudProject], bool]:
+    """Mirrors DO's projects (a handful: read whole) and bootstraps `skyai-internal`."""
+    raw_projects = list(client.list_projects())
+    created = False
+    if not any(p.get("name") == PLATFORM_PROJECT_NAME for p in raw_projects):
+        raw_projects.append(client.create_project(**PLATFORM_PROJECT))
+        created = True
+
+    with transaction.atomic():
+        rows = [_project_row(raw, seen_at) for raw in raw_projects]
+        CloudProject.objects.bulk_create(
+            rows,
+            update_conflicts=True,
+            unique_fields=["provider", "provider_id"],
+            update_fields=_PROJECT_FIELDS,
+        )
+        # Map the platform's project to the platform tenant, once; an operator's later
+        # choice is never overwritten.
+        CloudProject.objects.filter(
+            provider=PROVIDER_DO, name=PLATFORM_PROJECT_NAME, tenant__isnull=True
+        ).update(tenant=ensure_platform_tenant())
+    projects = list(
+        CloudProject.objects.filter(
+            provider=PROVIDER_DO, provider_id__in=[p.provider_id for p in rows]
+        )
+    )
+    return projects, created
+
+
+def sync_assignments(client: Any, projects: list[CloudProject], *, seen_at: datetime) -> int:
+    """Mirrors which project holds each resource URN, a page at a time.
+
+    Assignments older than this pass are dropped only after every project was read, so a
+    pass that fails part-way never forgets one; pruning by time (not by run) keeps what a
+    concurrent sync of another kind has just written."""
+    count = 0
+    for project in projects:
+        for page in client.iter_pages(
+            f"/v2/projects/{project.provider_id}/resources", "resources", per_page=200
+        ):
+            urns = {item["urn"] for item in page.items if item.get("urn")}
+            if not urns:
+                continue
+            CloudProjectAssignment.objects.bulk_create(
+                [CloudProjectAssignment(urn=u, project=project, seen_at=seen_at) for u in urns],
+                update_conflicts=True,
+                unique_fields=["urn"],
+                update_fields=["project", "seen_at"],
+            )
+            count += len(urns)
+    CloudProjectAssignment.objects.filter(seen_at__lt=seen_at).delete()
+    return count
