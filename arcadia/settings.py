@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_beat",
+    "arcadia",
     "tenants",
     "inventory",
     "drift",
@@ -110,8 +111,10 @@ STATIC_ROOT = BASE_DIR / "var" / "static"
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 
 # DigitalOcean. With no token the embedded simulator is the API (README, "The simulator").
+SIMULATOR_TOKEN = "sim-token"
+DO_USING_SIMULATOR = not os.environ.get("DO_API_TOKEN")
 DO_API_BASE_URL = os.environ.get("DO_API_BASE_URL", "http://127.0.0.1:8765")
-DO_API_TOKEN = os.environ.get("DO_API_TOKEN", "")
+DO_API_TOKEN = os.environ.get("DO_API_TOKEN") or SIMULATOR_TOKEN
 DO_API_TIMEOUT_SECONDS = float(os.environ.get("DO_API_TIMEOUT_SECONDS", "10"))
 
 REST_FRAMEWORK = {

@@ -2,21 +2,29 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
 
 from tenants.models import Tenant, User
 
 
-def tenants_visible_to(user: User) -> QuerySet[Tenant]:
+def tenants_visible_to(user: User | AnonymousUser) -> QuerySet[Tenant]:
+    # Anonymous callers (schema generation, a view missing its permission) see nothing.
+    if not user.is_authenticated:
+        return Tenant.objects.none()
     if user.is_platform_admin:
         return Tenant.objects.all()
     return Tenant.objects.filter(memberships__user=user)
 
 
-def scope_by_tenant(queryset: QuerySet, user: User, *, tenant_field: str) -> QuerySet:
+def scope_by_tenant(
+    queryset: QuerySet, user: User | AnonymousUser, *, tenant_field: str
+) -> QuerySet:
     """Narrows any queryset to the user's tenants through `tenant_field` (e.g.
     `project__tenant`). Platform admins keep everything; everyone else keeps only rows
     of their own tenants, so an outside object is simply absent (a 404, not a 403)."""
+    if not user.is_authenticated:
+        return queryset.none()
     if user.is_platform_admin:
         return queryset
     return queryset.filter(**{f"{tenant_field}__in": user.tenant_ids()})

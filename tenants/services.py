@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 from rest_framework.authtoken.models import Token
@@ -16,11 +17,17 @@ def create_tenant(*, name: str, purpose: str = Tenant.Purpose.CUSTOMER) -> Tenan
         raise InvalidInput("A tenant needs a name.", field="name")
     if purpose not in Tenant.Purpose.values:
         raise InvalidInput(f"Unknown purpose {purpose!r}.", field="purpose")
+    slug = slugify(name)[:100]
+    if not slug:
+        # A name of only punctuation would get an empty slug, which every such name shares.
+        raise InvalidInput("A tenant name needs at least one letter or digit.", field="name")
     try:
         with transaction.atomic():
-            return Tenant.objects.create(name=name, slug=slugify(name)[:100], purpose=purpose)
+            return Tenant.objects.create(name=name, slug=slug, purpose=purpose)
     except IntegrityError as exc:
-        raise Conflict(f"A tenant named {name!r} (or the internal tenant) already exists.") from exc
+        raise Conflict(
+            f"A tenant named {name!r} (slug {slug!r}) or the internal tenant already exists."
+        ) from exc
 
 
 def ensure_platform_tenant() -> Tenant:
@@ -28,10 +35,16 @@ def ensure_platform_tenant() -> Tenant:
     tenant = Tenant.objects.filter(purpose=Tenant.Purpose.INTERNAL).first()
     if tenant:
         return tenant
-    tenant, _ = Tenant.objects.get_or_create(
-        purpose=Tenant.Purpose.INTERNAL,
-        defaults={"name": "SkyAI (platform)", "slug": PLATFORM_TENANT_SLUG},
-    )
+    try:
+        tenant, _ = Tenant.objects.get_or_create(
+            purpose=Tenant.Purpose.INTERNAL,
+            defaults={"name": "SkyAI (platform)", "slug": PLATFORM_TENANT_SLUG},
+        )
+    except IntegrityError as exc:  # a customer tenant already holds the platform's name or slug
+        raise Conflict(
+            f"Cannot create the platform tenant: another tenant holds its name or slug "
+            f"{PLATFORM_TENANT_SLUG!r}."
+        ) from exc
     return tenant
 
 
@@ -39,7 +52,7 @@ def find_tenant(reference: str) -> Tenant:
     """A tenant by id, slug or name; the one lookup commands and scripts share."""
     reference = reference.strip()
     query = Tenant.objects.filter(slug=reference) | Tenant.objects.filter(name=reference)
-    if reference.isdigit():
+    if reference.isdecimal():  # isdigit() accepts "²", which int() refuses
         query = query | Tenant.objects.filter(pk=int(reference))
     tenant = query.first()
     if tenant is None:
@@ -61,8 +74,13 @@ def create_user(
     A platform admin is also staff (the operator console is the Django admin); a tenant
     user must belong to at least one tenant, or it could see nothing at all.
     """
-    if not username.strip():
+    username = username.strip()
+    if not username:
         raise InvalidInput("A user needs a username.", field="username")
+    try:
+        User._meta.get_field("username").run_validators(username)  # characters, length
+    except ValidationError as exc:
+        raise InvalidInput(exc.messages[0], field="username") from exc
     if not platform_admin and not tenants:
         raise InvalidInput("A tenant user must belong to at least one tenant.", field="tenants")
     if User.objects.filter(username=username).exists():
@@ -78,7 +96,11 @@ def create_user(
         user.set_password(password)
     else:
         user.set_unusable_password()
-    user.save()
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError as exc:  # a concurrent create won the race past the check above
+        raise Conflict(f"User {username!r} already exists.") from exc
     for tenant in tenants or []:
         Membership.objects.create(user=user, tenant=tenant)
     token = Token.objects.create(user=user)
