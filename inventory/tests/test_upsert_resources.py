@@ -146,7 +146,9 @@ def test_page_cost_does_not_grow_with_its_size(at):
             upsert(changed, at(1))
         with CaptureQueriesContext(connection) as unchanged:
             upsert(changed, at(2))
-        costs[size] = tuple(len(_non_savepoint(c.captured_queries)) for c in (first, update, unchanged))
+        costs[size] = tuple(
+            len(_non_savepoint(c.captured_queries)) for c in (first, update, unchanged)
+        )
 
     assert costs[10] == costs[200]
     first, update, unchanged = costs[200]
