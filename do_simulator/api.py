@@ -1,0 +1,115 @@
+"""The DO v2 routes: parse the request, call one state method, answer with DO's status."""
+
+from __future__ import annotations
+
+from .routing import Reply, Request, Router
+from .state import SimState
+
+ID = r"(?P<id>[^/]+)"
+
+
+def build_api(state: SimState) -> Router:
+    api = Router()
+
+    @api.add("GET", "/v2/droplets")
+    def list_droplets(req: Request) -> Reply:
+        return Reply(200, state.list_droplets(req.query, req.base_url))
+
+    @api.add("POST", "/v2/droplets")
+    def create_droplets(req: Request) -> Reply:
+        return Reply(202, state.create_droplets(req.json(), req.base_url))
+
+    @api.add("DELETE", "/v2/droplets")
+    def delete_by_tag(req: Request) -> Reply:
+        state.delete_droplets_by_tag(req.query.get("tag_name", ""))
+        return Reply(204)
+
+    @api.add("GET", f"/v2/droplets/{ID}")
+    def get_droplet(req: Request, id: str) -> Reply:
+        return Reply(200, state.get_droplet(id))
+
+    @api.add("DELETE", f"/v2/droplets/{ID}")
+    def delete_droplet(req: Request, id: str) -> Reply:
+        state.delete_droplet(id)
+        return Reply(204)
+
+    @api.add("GET", f"/v2/droplets/{ID}/actions")
+    def list_droplet_actions(req: Request, id: str) -> Reply:
+        return Reply(200, state.list_droplet_actions(id, req.query, req.base_url))
+
+    @api.add("POST", f"/v2/droplets/{ID}/actions")
+    def post_droplet_action(req: Request, id: str) -> Reply:
+        return Reply(201, state.start_action(id, req.json()))
+
+    @api.add("GET", f"/v2/droplets/{ID}/actions/(?P<action_id>[^/]+)")
+    def get_droplet_action(req: Request, id: str, action_id: str) -> Reply:
+        return Reply(200, state.get_droplet_action(id, action_id))
+
+    @api.add("GET", "/v2/actions")
+    def list_actions(req: Request) -> Reply:
+        return Reply(200, state.list_actions(req.query, req.base_url))
+
+    @api.add("GET", f"/v2/actions/{ID}")
+    def get_action(req: Request, id: str) -> Reply:
+        return Reply(200, state.get_action(id))
+
+    @api.add("GET", "/v2/projects")
+    def list_projects(req: Request) -> Reply:
+        return Reply(200, state.list_projects(req.query, req.base_url))
+
+    @api.add("POST", "/v2/projects")
+    def create_project(req: Request) -> Reply:
+        return Reply(201, state.create_project(req.json()))
+
+    @api.add("GET", f"/v2/projects/{ID}")
+    def get_project(req: Request, id: str) -> Reply:
+        return Reply(200, state.get_project(id))
+
+    @api.add("GET", f"/v2/projects/{ID}/resources")
+    def list_project_resources(req: Request, id: str) -> Reply:
+        return Reply(200, state.list_project_resources(id, req.query, req.base_url))
+
+    @api.add("POST", f"/v2/projects/{ID}/resources")
+    def assign_resources(req: Request, id: str) -> Reply:
+        return Reply(200, state.assign_resources(id, req.json(), req.base_url))
+
+    @api.add("GET", "/v2/sizes")
+    def list_sizes(req: Request) -> Reply:
+        return Reply(200, state.list_sizes(req.query, req.base_url))
+
+    @api.add("GET", "/v2/tags")
+    def list_tags(req: Request) -> Reply:
+        return Reply(200, state.list_tags(req.query, req.base_url))
+
+    @api.add("POST", "/v2/tags")
+    def create_tag(req: Request) -> Reply:
+        return Reply(201, state.create_tag(req.json(), req.base_url))
+
+    @api.add("GET", f"/v2/tags/{ID}")
+    def get_tag(req: Request, id: str) -> Reply:
+        return Reply(200, state.get_tag(id, req.base_url))
+
+    @api.add("DELETE", f"/v2/tags/{ID}")
+    def delete_tag(req: Request, id: str) -> Reply:
+        state.delete_tag(id)
+        return Reply(204)
+
+    @api.add("POST", f"/v2/tags/{ID}/resources")
+    def tag_resources(req: Request, id: str) -> Reply:
+        state.tag_resources(id, req.json(), add=True)
+        return Reply(204)
+
+    @api.add("DELETE", f"/v2/tags/{ID}/resources")
+    def untag_resources(req: Request, id: str) -> Reply:
+        state.tag_resources(id, req.json(), add=False)
+        return Reply(204)
+
+    @api.add("GET", "/v2/customers/my/invoices")
+    def list_invoices(req: Request) -> Reply:
+        return Reply(200, state.list_invoices(req.query, req.base_url))
+
+    @api.add("GET", f"/v2/customers/my/invoices/{ID}")
+    def get_invoice(req: Request, id: str) -> Reply:
+        return Reply(200, state.get_invoice(id, req.query, req.base_url))
+
+    return api

@@ -1,0 +1,105 @@
+"""Drive a running simulator through its control API (`/_sim/`).
+
+manage.py do_simulator_ctl [--url http://127.0.0.1:8765] state
+manage.py do_simulator_ctl oob <droplet_id> resize --size s-2vcpu-4gb [--disk]
+manage.py do_simulator_ctl oob <droplet_id> retag --tags env:prod,team:ml
+manage.py do_simulator_ctl oob <droplet_id> rename --name web-02
+manage.py do_simulator_ctl oob <droplet_id> move --project-id <uuid>
+manage.py do_simulator_ctl oob <droplet_id> {delete,power_off,power_on}
+manage.py do_simulator_ctl add-droplets --count 5 [--size S] [--region R] [--tags a,b]
+manage.py do_simulator_ctl faults [--every-nth-429 N] [--every-nth-500 N] [--latency S]
+                                  [--truncate-every-nth N] [--garbage-every-nth N]
+                                  [--fail-next 500,503] [--action-errors]
+manage.py do_simulator_ctl reset-faults
+manage.py do_simulator_ctl fail-next-action <droplet_id>
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+
+def _csv(value: str) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+class Command(BaseCommand):
+    help = "Out-of-band changes and faults for a running do_simulator."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--url", default="http://127.0.0.1:8765", help="Simulator root.")
+        sub = parser.add_subparsers(dest="action", required=True)
+        sub.add_parser("state", help="Print the state summary.")
+        oob = sub.add_parser("oob", help="Change a droplet as DO's console would.")
+        oob.add_argument("droplet_id", type=int)
+        oob.add_argument(
+            "op", choices=["resize", "retag", "rename", "delete", "move", "power_off", "power_on"]
+        )
+        oob.add_argument("--size")
+        oob.add_argument("--disk", action="store_true")
+        oob.add_argument("--tags", type=_csv)
+        oob.add_argument("--name")
+        oob.add_argument("--project-id")
+        add = sub.add_parser("add-droplets", help="Add droplets out of band.")
+        add.add_argument("--count", type=int, default=1)
+        add.add_argument("--size")
+        add.add_argument("--region")
+        add.add_argument("--image")
+        add.add_argument("--tags", type=_csv)
+        add.add_argument("--project-id")
+        faults = sub.add_parser("faults", help="Replace the fault settings.")
+        faults.add_argument("--every-nth-429", type=int, default=0)
+        faults.add_argument("--every-nth-500", type=int, default=0)
+        faults.add_argument("--latency", type=float, default=0.0)
+        faults.add_argument("--truncate-every-nth", type=int, default=0)
+        faults.add_argument("--garbage-every-nth", type=int, default=0)
+        faults.add_argument("--fail-next", type=lambda v: [int(s) for s in _csv(v)], default=[])
+        faults.add_argument("--action-errors", action="store_true")
+        sub.add_parser("reset-faults", help="Turn every fault off.")
+        fail = sub.add_parser("fail-next-action", help="The droplet's next action errors.")
+        fail.add_argument("droplet_id", type=int)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        method, path, body = self._request(options)
+        try:
+            response = httpx.request(
+                method, f"{options['url'].rstrip('/')}{path}", json=body, timeout=30
+            )
+        except httpx.HTTPError as exc:
+            raise CommandError(f"simulator unreachable at {options['url']}: {exc}") from exc
+        if response.status_code >= 400:
+            raise CommandError(f"{response.status_code}: {response.text}")
+        self.stdout.write(json.dumps(response.json(), indent=2))
+
+    @staticmethod
+    def _request(options: dict[str, Any]) -> tuple[str, str, dict[str, Any] | None]:
+        action = options["action"]
+        if action == "state":
+            return "GET", "/_sim/state", None
+        if action == "reset-faults":
+            return "POST", "/_sim/reset_faults", None
+        if action == "fail-next-action":
+            return "POST", f"/_sim/droplets/{options['droplet_id']}/fail_next_action", None
+        if action == "faults":
+            return (
+                "POST",
+                "/_sim/faults",
+                {
+                    "every_nth_429": options["every_nth_429"],
+                    "every_nth_500": options["every_nth_500"],
+                    "latency_seconds": options["latency"],
+                    "truncate_every_nth": options["truncate_every_nth"],
+                    "garbage_every_nth": options["garbage_every_nth"],
+                    "fail_next": options["fail_next"],
+                    "action_errors": options["action_errors"],
+                },
+            )
+        keys = ("size", "region", "image", "tags", "project_id", "name", "disk")
+        given = {k: options[k] for k in keys if options.get(k) not in (None, False)}
+        if action == "add-droplets":
+            return "POST", "/_sim/droplets", {"count": options["count"], **given}
+        return "POST", f"/_sim/droplets/{options['droplet_id']}/oob", {"op": options["op"], **given}
