@@ -9,7 +9,7 @@ Every write of a synced resource goes through `upsert_resources`, which for each
 
 It is set-based: a page costs the same handful of queries whatever its size (a kind's
 writer lock, one read of existing rows joined to their project assignments, then at most
-one upsert, one bump and one bulk event insert).
+one write of new and changed rows with their events, and one bump of the unchanged).
 """
 
 from __future__ import annotations
@@ -18,13 +18,15 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from django.db import connection, transaction
+from django.utils import timezone
 
 from arcadia.locks import xact_lock
 from inventory.kinds import MEANINGFUL_COLUMNS, ResourceRow
-from inventory.models import PROVIDER_DO, CloudResource, CloudResourceEvent, EventType
+from inventory.models import PROVIDER_DO, EventType
 
 _EXISTING_SQL = """
 SELECT p.provider_id, r.id, r.name, r.region, r.size_slug, r.status, r.tags, r.attrs,
@@ -35,20 +37,38 @@ SELECT p.provider_id, r.id, r.name, r.region, r.size_slug, r.status, r.tags, r.a
   LEFT JOIN cloud_project_assignments a ON a.urn = %s || p.provider_id
 """
 
-_UPDATE_FIELDS = [
-    "urn",
-    "project",
-    "name",
-    "region",
-    "size_slug",
-    "status",
-    "tags",
-    "attrs",
-    "last_seen_at",
-    "stale_strike_count",
-    "deleted_at",
-    "updated_at",
-]
+# New and changed rows are written, and their events appended, in one statement: the page
+# travels as a single jsonb parameter, so its cost does not grow with the row count.
+_WRITE_SQL = """
+WITH page AS (
+    SELECT * FROM jsonb_to_recordset(%(rows)s::jsonb) AS x(
+        provider_id text, urn text, project_id bigint, name text, region text,
+        size_slug text, status text, tags jsonb, attrs jsonb, event text, changes jsonb)
+), written AS (
+    INSERT INTO cloud_resources AS r (
+        provider, kind, provider_id, urn, project_id, name, region, size_slug, status, tags,
+        attrs, first_seen_at, last_seen_at, stale_strike_count, deleted_at, created_at,
+        updated_at)
+    SELECT %(provider)s, %(kind)s, provider_id, urn, project_id, name, region, size_slug,
+           status, ARRAY(SELECT jsonb_array_elements_text(tags))::varchar[], attrs,
+           %(seen_at)s, %(seen_at)s, 0, NULL, %(now)s, %(now)s
+      FROM page
+    ON CONFLICT (provider, kind, provider_id) DO UPDATE SET
+        urn = EXCLUDED.urn, project_id = EXCLUDED.project_id, name = EXCLUDED.name,
+        region = EXCLUDED.region, size_slug = EXCLUDED.size_slug, status = EXCLUDED.status,
+        tags = EXCLUDED.tags, attrs = EXCLUDED.attrs, last_seen_at = EXCLUDED.last_seen_at,
+        stale_strike_count = 0, deleted_at = NULL, updated_at = EXCLUDED.updated_at
+    RETURNING r.id, r.provider_id
+)
+INSERT INTO cloud_resource_events (resource_id, event, changes, actor, occurred_at)
+SELECT written.id, page.event, page.changes, %(actor)s, %(seen_at)s
+  FROM written JOIN page USING (provider_id)
+"""
+
+_BUMP_SQL = """
+UPDATE cloud_resources SET last_seen_at = %s, stale_strike_count = 0
+ WHERE id = ANY(%s::bigint[])
+"""
 
 
 @dataclass
@@ -143,8 +163,7 @@ def upsert_resources(
         xact_lock(writer_lock_name(kind))
         existing, assigned = _read_existing(kind, list(batch))
 
-        to_write: list[CloudResource] = []
-        pending_events: list[tuple[str, str, dict[str, Any]]] = []  # provider_id, event, changes
+        to_write: list[dict[str, Any]] = []
         unchanged_ids: list[int] = []
 
         for provider_id, row in batch.items():
@@ -155,17 +174,16 @@ def upsert_resources(
 
             if current is None:
                 changes = {f: [None, values[f]] for f in (*MEANINGFUL_COLUMNS, "project")}
-                pending_events.append((provider_id, EventType.DISCOVERED, changes))
+                event = EventType.DISCOVERED
                 outcome.discovered += 1
             else:
                 changes = diff_row(current.values, values)
                 if current.deleted_at is not None:
                     changes["deleted_at"] = [current.deleted_at.isoformat(), None]
-                    pending_events.append((provider_id, EventType.RESTORED, changes))
+                    event = EventType.RESTORED
                     outcome.restored += 1
                 elif changes:
                     event = EventType.TAGGED if changes.keys() == {"tags"} else EventType.UPDATED
-                    pending_events.append((provider_id, event, changes))
                     outcome.updated += 1
                 else:
                     unchanged_ids.append(current.id)
@@ -173,54 +191,47 @@ def upsert_resources(
                     continue
 
             to_write.append(
-                CloudResource(
-                    provider=PROVIDER_DO,
-                    kind=kind,
-                    provider_id=provider_id,
-                    urn=row.urn,
-                    project_id=project_id,
-                    name=row.name,
-                    region=row.region,
-                    size_slug=row.size_slug,
-                    status=row.status,
-                    tags=list(row.tags),
-                    attrs=row.attrs,
-                    first_seen_at=seen_at,
-                    last_seen_at=seen_at,
-                    stale_strike_count=0,
-                    deleted_at=None,
-                )
+                {
+                    "provider_id": provider_id,
+                    "urn": row.urn,
+                    "project_id": project_id,
+                    "name": row.name,
+                    "region": row.region,
+                    "size_slug": row.size_slug,
+                    "status": row.status,
+                    "tags": list(row.tags),
+                    "attrs": row.attrs,
+                    "event": event,
+                    "changes": changes,
+                }
             )
 
-        ids: dict[str, int] = {pid: current.id for pid, current in existing.items()}
-        if to_write:
-            written = CloudResource.objects.bulk_create(
-                to_write,
-                update_conflicts=True,
-                unique_fields=["provider", "kind", "provider_id"],
-                update_fields=_UPDATE_FIELDS,
-            )
-            ids.update({obj.provider_id: obj.pk for obj in written})
-        if unchanged_ids:
-            CloudResource.objects.filter(pk__in=unchanged_ids).update(
-                last_seen_at=seen_at, stale_strike_count=0
-            )
-        if pending_events:
-            CloudResourceEvent.objects.bulk_create(
-                CloudResourceEvent(
-                    resource_id=ids[pid],
-                    event=event,
-                    changes=_jsonable(changes),
-                    actor=actor,
-                    occurred_at=seen_at,
+        with connection.cursor() as cursor:
+            if to_write:
+                cursor.execute(
+                    _WRITE_SQL,
+                    {
+                        "rows": json.dumps(to_write, default=_json_default),
+                        "provider": PROVIDER_DO,
+                        "kind": kind,
+                        "seen_at": seen_at,
+                        "now": timezone.now(),
+                        "actor": actor,
+                    },
                 )
-                for pid, event, changes in pending_events
-            )
+            if unchanged_ids:
+                cursor.execute(_BUMP_SQL, [seen_at, _pg_array(unchanged_ids)])
     return outcome
 
 
-def _jsonable(changes: dict[str, list[Any]]) -> dict[str, list[Any]]:
-    return {
-        key: [v.isoformat() if isinstance(v, datetime) else v for v in pair]
-        for key, pair in changes.items()
-    }
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def _pg_array(ids: list[int]) -> str:
+    """An int array as one literal: one parameter to bind instead of hundreds."""
+    return "{" + ",".join(str(int(i)) for i in ids) + "}"

@@ -7,12 +7,14 @@ run changes nothing.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 
+from do_client.prefetch import prefetched
 from inventory.models import PROVIDER_DO, CloudProject, CloudProjectAssignment
 from tenants.services import ensure_platform_tenant
 
@@ -23,6 +25,13 @@ PLATFORM_PROJECT = {
     "description": "The platform's own infrastructure (Arcadia bootstrap).",
     "environment": "Production",
 }
+
+# A page of assignments as one jsonb parameter: its cost does not grow with its size.
+_ASSIGN_SQL = """
+INSERT INTO cloud_project_assignments (urn, project_id, seen_at)
+SELECT urn, %s, %s FROM jsonb_array_elements_text(%s::jsonb) AS urn
+ON CONFLICT (urn) DO UPDATE SET project_id = EXCLUDED.project_id, seen_at = EXCLUDED.seen_at
+"""
 
 _PROJECT_FIELDS = ["name", "purpose", "description", "environment", "is_default", "last_seen_at"]
 
@@ -84,18 +93,13 @@ def sync_assignments(client: Any, projects: list[CloudProject], *, seen_at: date
     concurrent sync of another kind has just written."""
     count = 0
     for project in projects:
-        for page in client.iter_pages(
-            f"/v2/projects/{project.provider_id}/resources", "resources", per_page=200
-        ):
+        path = f"/v2/projects/{project.provider_id}/resources"
+        for page in prefetched(client.iter_pages(path, "resources", per_page=200)):
             urns = {item["urn"] for item in page.items if item.get("urn")}
             if not urns:
                 continue
-            CloudProjectAssignment.objects.bulk_create(
-                [CloudProjectAssignment(urn=u, project=project, seen_at=seen_at) for u in urns],
-                update_conflicts=True,
-                unique_fields=["urn"],
-                update_fields=["project", "seen_at"],
-            )
+            with connection.cursor() as cursor:
+                cursor.execute(_ASSIGN_SQL, [project.pk, seen_at, json.dumps(sorted(urns))])
             count += len(urns)
     CloudProjectAssignment.objects.filter(seen_at__lt=seen_at).delete()
     return count

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from arcadia.locks import session_lock
 from do_client import DONotFound, client_for
+from do_client.prefetch import prefetched
 from inventory.kinds import KINDS, kind_spec
 from inventory.models import SyncRun
 from inventory.services.chokepoint import UpsertOutcome, upsert_resources
@@ -89,7 +90,8 @@ def _read_everything(run: SyncRun, spec: Any, client: Any) -> None:
 
     totals = UpsertOutcome()
     last_progress = time.monotonic()
-    for page in client.iter_pages(spec.list_path, spec.list_key, per_page=PER_PAGE):
+    pages = client.iter_pages(spec.list_path, spec.list_key, per_page=PER_PAGE)
+    for page in prefetched(pages):
         rows = [spec.normalize(raw) for raw in page.items]
         totals.add(upsert_resources(spec.kind, rows, seen_at=timezone.now(), actor=actor_for(run)))
         run.pages += 1
