@@ -36,6 +36,7 @@ def simulator_settings(simulator: SimulatorHandle, settings) -> SimulatorHandle:
     """Points `client_for(...)` (commands, tasks) at the test's simulator."""
     settings.DO_API_BASE_URL = simulator.base_url
     settings.DO_API_TOKEN = simulator.token
+    settings.DO_API_BACKOFF_BASE_SECONDS = 0.01  # retries without the wait
     reset_clients()
     yield simulator
     reset_clients()

@@ -13,6 +13,7 @@ api_v1 = [
     path("schema/ui/", SpectacularSwaggerView.as_view(url_name="schema"), name="schema-ui"),
     path("", include("tenants.api.urls")),
     path("inventory/", include("inventory.api.urls")),
+    path("", include("drift.api.urls")),
 ]
 
 urlpatterns = [

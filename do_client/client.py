@@ -403,28 +403,39 @@ def _tag_body(resources: Iterable[tuple[int | str, str]]) -> JSON:
 
 # -- One shared client per purpose ------------------------------------------------------------
 
-_clients: dict[tuple[str, str, str, float], DOClient] = {}
+_clients: dict[tuple[str, str, str, float, int, float], DOClient] = {}
 _clients_lock = threading.Lock()
 
 
 def client_for(purpose: str) -> DOClient:
     """The process-wide client for ``purpose`` (``sync``, ``provisioning``, ``billing``, ...).
 
-    Built from ``settings.DO_API_BASE_URL``, ``settings.DO_API_TIMEOUT_SECONDS`` and
-    ``resolve_token(purpose)``, and cached per (purpose, base_url, token, timeout) so connections
-    are reused and a rotated token gets a fresh client. Don't close it; ``reset_clients`` does.
+    Built from ``settings.DO_API_BASE_URL``, ``DO_API_TIMEOUT_SECONDS``, ``DO_API_MAX_RETRIES``,
+    ``DO_API_BACKOFF_BASE_SECONDS`` and ``resolve_token(purpose)``, and cached per those so
+    connections are reused and a rotated token gets a fresh client. Don't close it;
+    ``reset_clients`` does.
     """
     from django.conf import settings
 
     base_url: str = settings.DO_API_BASE_URL
     timeout = float(getattr(settings, "DO_API_TIMEOUT_SECONDS", 10.0))
+    max_retries = int(getattr(settings, "DO_API_MAX_RETRIES", 5))
+    backoff_base = float(getattr(settings, "DO_API_BACKOFF_BASE_SECONDS", 0.5))
     token = resolve_token(purpose)
     # A fingerprint, so the cache never holds the token itself as a key.
-    key = (purpose, base_url, hashlib.sha256(token.encode()).hexdigest(), timeout)
+    fingerprint = hashlib.sha256(token.encode()).hexdigest()
+    key = (purpose, base_url, fingerprint, timeout, max_retries, backoff_base)
     with _clients_lock:
         client = _clients.get(key)
         if client is None or client.is_closed:
-            client = DOClient(token=token, base_url=base_url, purpose=purpose, timeout=timeout)
+            client = DOClient(
+                token=token,
+                base_url=base_url,
+                purpose=purpose,
+                timeout=timeout,
+                max_retries=max_retries,
+                backoff_base=backoff_base,
+            )
             _clients[key] = client
         return client
 

@@ -4,24 +4,38 @@ Idempotent, so `bin/up` can run it on every start:
 - makes sure the operator login exists (and resets its password to the one given);
 - runs a full sync of every kind;
 - with `--simulator`: gives each simulated customer project a tenant and a tenant user,
-  leaving one project unassigned so unallocated usage has something to show.
+  leaving one project unassigned so unallocated usage has something to show;
+- with `--simulator`: records a desired state (spec) for a few droplets, changes some of
+  them out of band in the simulator (resize, retag, rename), syncs again and detects
+  drift, so the console opens with real drift to resolve.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import httpx
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils.text import slugify
 
-from inventory.models import CloudProject, SyncRun
+from drift.models import Provisioned
+from drift.services.detection import run_detection
+from drift.services.provisioned import record_provisioned
+from inventory.models import CloudProject, CloudResource, Kind, SyncRun
 from inventory.services.projects import PLATFORM_PROJECT_NAME
-from inventory.services.sync import run_all
+from inventory.services.sync import run_all, run_full_sync
 from tenants.models import Membership, Tenant, User
 from tenants.services import api_token_for
 
 DEMO_PASSWORD_SUFFIX = "-demo"
+# Droplets that get a recorded desired state; the first three also drift out of band.
+DEMO_PROVISIONED_DROPLETS = 6
+DEMO_ACTOR = "demo"
+OOB_SIZE = "s-4vcpu-8gb"
+OOB_TAG = "hotfix"
+OOB_NAME_SUFFIX = "-oob"
 
 
 class Command(BaseCommand):
@@ -48,6 +62,8 @@ class Command(BaseCommand):
 
         if opts["simulator"]:
             for line in self._seed_tenants():
+                self.stdout.write(line)
+            for line in self._seed_drift():
                 self.stdout.write(line)
 
     @transaction.atomic
@@ -85,3 +101,80 @@ class Command(BaseCommand):
         if customer_projects:
             lines.append(f"unassigned project (unallocated usage): {customer_projects[-1].name}")
         return lines
+
+    # -- drift -------------------------------------------------------------------------
+
+    def _seed_drift(self) -> list[str]:
+        """Desired state for a few droplets, out-of-band changes to three of them in the
+        simulator, then a sync and a detection. Idempotent: a spec is recorded once, and
+        a change is made only while the spec still says otherwise (an accepted drift
+        stays accepted across restarts)."""
+        droplets = list(
+            CloudResource.objects.filter(
+                kind=Kind.DROPLET, deleted_at__isnull=True, project__tenant__isnull=False
+            ).order_by("id")[:DEMO_PROVISIONED_DROPLETS]
+        )
+        if not droplets:
+            return ["drift demo: no tenant droplets to provision"]
+        recorded = 0
+        for droplet in droplets:
+            if not Provisioned.objects.filter(resource=droplet).exists():
+                record_provisioned(droplet, self._spec_of(droplet), actor=DEMO_ACTOR)
+                recorded += 1
+        lines = [f"drift demo: desired state recorded for {recorded} of {len(droplets)} droplets"]
+
+        changes = [self._resize, self._retag, self._rename]
+        for droplet, change in zip(droplets, changes, strict=False):
+            spec = Provisioned.objects.get(resource=droplet).spec
+            done = change(droplet, spec)
+            if done:
+                lines.append(f"out-of-band change in the simulator: {droplet.urn} {done}")
+
+        run = run_full_sync(Kind.DROPLET, trigger=DEMO_ACTOR)
+        if run.status != SyncRun.Status.COMPLETED:
+            raise CommandError(f"droplet sync after the out-of-band changes failed: {run.error}")
+        lines.append(f"drift detection {run_detection(actor=DEMO_ACTOR).message}")
+        return lines
+
+    @staticmethod
+    def _spec_of(droplet: CloudResource) -> dict[str, Any]:
+        """What a provisioning saga would have asked DO for."""
+        return {
+            "name": droplet.name,
+            "region": droplet.region,
+            "size_slug": droplet.size_slug,
+            "tags": list(droplet.tags),
+            "image.slug": (droplet.attrs.get("image") or {}).get("slug"),
+        }
+
+    def _resize(self, droplet: CloudResource, spec: dict[str, Any]) -> str:
+        if spec.get("size_slug") == OOB_SIZE:
+            return ""
+        self._oob(droplet, {"op": "resize", "size": OOB_SIZE})
+        return f"resized to {OOB_SIZE} (spec: {spec.get('size_slug')})"
+
+    def _retag(self, droplet: CloudResource, spec: dict[str, Any]) -> str:
+        tags = list(spec.get("tags") or [])
+        if OOB_TAG in tags:
+            return ""
+        self._oob(droplet, {"op": "retag", "tags": [*tags, OOB_TAG]})
+        return f"tagged {OOB_TAG!r}"
+
+    def _rename(self, droplet: CloudResource, spec: dict[str, Any]) -> str:
+        name = str(spec.get("name") or droplet.name)
+        if name.endswith(OOB_NAME_SUFFIX):
+            return ""
+        self._oob(droplet, {"op": "rename", "name": name + OOB_NAME_SUFFIX})
+        return f"renamed to {name + OOB_NAME_SUFFIX}"
+
+    @staticmethod
+    def _oob(droplet: CloudResource, body: dict[str, Any]) -> None:
+        """One change through the simulator's control API, as someone clicking in DO's
+        console would make it (never against the real DO API: --simulator only)."""
+        url = f"{settings.DO_API_BASE_URL.rstrip('/')}/_sim/droplets/{droplet.provider_id}/oob"
+        try:
+            response = httpx.post(url, json=body, timeout=10)
+        except httpx.HTTPError as exc:
+            raise CommandError(f"simulator unreachable at {url}: {exc}") from exc
+        if response.status_code >= 400:
+            raise CommandError(f"simulator refused {body}: {response.status_code} {response.text}")
