@@ -159,7 +159,13 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = "UTC"
-CELERY_TASK_QUEUES_ALL = ["default", "cloud_sync_full", "drift", "provisioning", "billing"]
+# Routing by task name: each app's tasks run on its token purpose's queue.
+CELERY_TASK_ROUTES = {
+    "inventory.*": {"queue": "cloud_sync_full"},
+    "drift.*": {"queue": "drift"},
+    "provisioning.*": {"queue": "provisioning"},
+    "billing.*": {"queue": "billing"},
+}
 
 LOGGING = {
     "version": 1,

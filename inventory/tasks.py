@@ -10,7 +10,6 @@ from inventory.services.sync import run_full_sync
 
 @shared_task(
     name="inventory.sync_full",
-    queue="cloud_sync_full",
     acks_late=True,
     reject_on_worker_lost=True,
     # A full sync of a large account takes minutes; an hourly schedule bounds it.

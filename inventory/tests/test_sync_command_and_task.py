@@ -41,7 +41,9 @@ def test_celery_task_leaves_its_run_marked(simulator_settings):
 
 
 def test_celery_task_is_routed_to_the_full_sync_queue():
-    assert sync_full.queue == "cloud_sync_full"
+    from arcadia.celery import app
+
+    assert app.amqp.router.route({}, sync_full.name)["queue"].name == "cloud_sync_full"
     assert sync_full.acks_late is True
 
 
