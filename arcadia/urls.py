@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from arcadia.health import healthz
@@ -8,7 +8,7 @@ admin.site.site_header = "Arcadia operator console"
 admin.site.site_title = "Arcadia"
 admin.site.index_title = "Inventory, drift, provisioning and billing"
 
-api_v1 = [
+api_v1: list[URLPattern | URLResolver] = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("schema/ui/", SpectacularSwaggerView.as_view(url_name="schema"), name="schema-ui"),
     path("", include("tenants.api.urls")),

@@ -42,7 +42,7 @@ class CloudProjectAdmin(ReadOnlyAdmin):
         "created_at",
         "updated_at",
     ]
-    readonly_fields = [f for f in fields if f != "tenant"]
+    readonly_fields = [f for f in fields if isinstance(f, str) and f != "tenant"]
 
     def get_queryset(self, request):
         from django.db.models import Count, Q
@@ -55,7 +55,7 @@ class CloudProjectAdmin(ReadOnlyAdmin):
 
     @admin.display(description="Live resources", ordering="live_resources")
     def resource_count(self, obj: CloudProject) -> int:
-        return obj.live_resources
+        return obj.live_resources  # type: ignore[attr-defined]  # annotated in get_queryset
 
 
 class TombstonedFilter(admin.SimpleListFilter):

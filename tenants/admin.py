@@ -22,5 +22,8 @@ class TenantAdmin(admin.ModelAdmin):
 class UserAdmin(BaseUserAdmin):
     list_display = ["username", "email", "is_platform_admin", "is_staff", "is_active"]
     list_filter = ["is_platform_admin", "is_staff", "is_active"]
-    fieldsets = (*BaseUserAdmin.fieldsets, ("Platform role", {"fields": ["is_platform_admin"]}))
+    fieldsets = (
+        *(BaseUserAdmin.fieldsets or ()),
+        ("Platform role", {"fields": ["is_platform_admin"]}),
+    )
     inlines = [MembershipInline]

@@ -1,3 +1,5 @@
+from typing import Any
+
 from rest_framework import serializers
 
 from inventory.models import CloudProject, CloudResource, CloudResourceEvent, SyncRun
@@ -66,7 +68,7 @@ class ResourceDetailSerializer(ResourceSerializer):
 
     RECENT_EVENTS = 50
 
-    def get_recent_events(self, resource: CloudResource) -> list[dict]:
+    def get_recent_events(self, resource: CloudResource) -> Any:
         events = resource.events.order_by("-occurred_at", "-id")[: self.RECENT_EVENTS]
         return EventSerializer(events, many=True).data
 

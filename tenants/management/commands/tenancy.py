@@ -67,7 +67,7 @@ class Command(BaseCommand):
             self.stdout.write(f"user {user.pk} {user.username}")
             self.stdout.write(f"token {token}")
         elif action == "token":
-            user = User.objects.filter(username=opts["username"]).first()
-            if user is None:
+            found = User.objects.filter(username=opts["username"]).first()
+            if found is None:
                 raise CommandError(f"No user {opts['username']!r}.")
-            self.stdout.write(f"token {services.api_token_for(user)}")
+            self.stdout.write(f"token {services.api_token_for(found)}")
