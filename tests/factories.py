@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import factory
+from django.utils import timezone
 from django.utils.text import slugify
 
 from tenants.models import Membership, Tenant, User
@@ -58,3 +59,74 @@ class TenantUserFactory(UserFactory):
             return
         tenants = extracted if extracted is not None else [TenantFactory()]
         Membership.objects.bulk_create(Membership(user=self, tenant=t) for t in tenants)
+
+
+# --- inventory ------------------------------------------------------------------------
+
+
+class CloudProjectFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "inventory.CloudProject"
+
+    provider_id = factory.Faker("uuid4")
+    name = factory.Sequence(lambda n: f"project-{n}")
+    tenant = factory.SubFactory(TenantFactory)
+
+
+class CloudResourceFactory(factory.django.DjangoModelFactory):
+    """A live droplet, seen now. `attrs` holds what the droplet normalizer keeps."""
+
+    class Meta:
+        model = "inventory.CloudResource"
+
+    kind = "droplet"
+    provider_id = factory.Sequence(lambda n: str(100_000 + n))
+    urn = factory.LazyAttribute(lambda r: f"do:{r.kind}:{r.provider_id}")
+    project = factory.SubFactory(CloudProjectFactory)
+    name = factory.Sequence(lambda n: f"web-{n}")
+    region = "nyc3"
+    size_slug = "s-1vcpu-1gb"
+    status = "active"
+    tags = factory.LazyFunction(lambda: ["web"])
+    attrs = factory.LazyFunction(
+        lambda: {
+            "memory": 1024,
+            "vcpus": 1,
+            "disk": 25,
+            "image": {"id": 1, "slug": "ubuntu-24-04-x64", "distribution": "Ubuntu"},
+            "features": ["monitoring"],
+        }
+    )
+    first_seen_at = factory.LazyFunction(timezone.now)
+    last_seen_at = factory.LazyFunction(timezone.now)
+
+
+# --- drift ----------------------------------------------------------------------------
+
+
+class ProvisionedFactory(factory.django.DjangoModelFactory):
+    """A recorded spec, written directly (tests of `record_provisioned` call the service)."""
+
+    class Meta:
+        model = "drift.Provisioned"
+
+    resource = factory.SubFactory(CloudResourceFactory)
+    spec = factory.LazyAttribute(
+        lambda p: {"size_slug": p.resource.size_slug, "region": p.resource.region}
+    )
+    spec_version = 1
+
+
+class DriftFactory(factory.django.DjangoModelFactory):
+    """An open drift on `size_slug`, written directly (detection tests run detection)."""
+
+    class Meta:
+        model = "drift.Drift"
+
+    provisioned = factory.SubFactory(ProvisionedFactory)
+    resource = factory.SelfAttribute("provisioned.resource")
+    field = "size_slug"
+    expected = "s-1vcpu-1gb"
+    actual = "s-2vcpu-4gb"
+    status = "open"
+    detected_at = factory.LazyFunction(timezone.now)

@@ -1,0 +1,69 @@
+"""Accepting drift (DESIGN.md, "Accept").
+
+Accept makes the live value the desired one: the spec's field takes the drift's `actual`,
+`spec_version` bumps, and the drift closes `accepted` with who, when and an optional
+comment, next to a `drift_accepted` event, all in one transaction. Only an open drift can
+be accepted: a second accept, or one racing another, is refused with Conflict (409) and
+never applied twice.
+
+Locks are taken provisioned row first, then the drift: detection holds its batch's
+provisioned rows `FOR SHARE` while it writes their drifts, so taking them in the same
+order means the two wait for each other instead of deadlocking.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from arcadia.errors import Conflict, NotFound
+from drift.models import Drift, DriftStatus, Provisioned
+from drift.services.events import actor_label, drift_event
+from inventory.models import EventType
+from tenants.models import User
+
+
+def accept_drift(drift_id: int, *, actor: User, comment: str = "") -> Drift:
+    """Accepts one open drift and returns it, resolved; see the module docstring."""
+    with transaction.atomic():
+        provisioned_id = (
+            Drift.objects.filter(pk=drift_id).values_list("provisioned_id", flat=True).first()
+        )
+        if provisioned_id is None:
+            raise NotFound(f"No drift with id {drift_id}.")
+        provisioned = Provisioned.objects.select_for_update().get(pk=provisioned_id)
+        drift = Drift.objects.select_for_update().get(pk=drift_id)
+        if drift.status != DriftStatus.OPEN:
+            raise Conflict(
+                f"Drift {drift_id} is {drift.status}, not open: only an open drift can be "
+                "accepted.",
+                code="drift_not_open",
+            )
+
+        now = timezone.now()
+        old_expected = provisioned.spec.get(drift.field)
+        provisioned.spec = {**provisioned.spec, drift.field: drift.actual}
+        provisioned.spec_version += 1
+        provisioned.save(update_fields=["spec", "spec_version", "updated_at"])
+
+        # Guarded, though the row lock already makes it certain.
+        closed = Drift.objects.filter(pk=drift.pk, status=DriftStatus.OPEN).update(
+            status=DriftStatus.ACCEPTED,
+            resolved_at=now,
+            resolved_by=actor,
+            comment=comment.strip(),
+            updated_at=now,
+        )
+        if closed != 1:
+            raise Conflict(f"Drift {drift_id} was resolved concurrently.", code="drift_not_open")
+        drift_event(
+            EventType.DRIFT_ACCEPTED,
+            resource_id=drift.resource_id,
+            field=drift.field,
+            old=old_expected,
+            new=drift.actual,
+            actor=actor_label(actor),
+            at=now,
+        ).save()
+    drift.refresh_from_db()
+    return drift

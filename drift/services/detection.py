@@ -1,0 +1,300 @@
+"""Drift detection (DESIGN.md, "Detection").
+
+Sweeps every provisioned resource and, for each field of its spec, compares the live value
+(`drift.equality.resolve`) with the desired one under loose equality:
+
+- a new mismatch opens a drift and writes one `drift_detected` event;
+- an open drift whose live value (or desired value) changed gets it refreshed, silently;
+- an unchanged open drift writes nothing;
+- a field that matches again, or left the spec, closes `stale` with a `drift_stale` event;
+- a tombstoned resource is drift: every spec implicitly expects `deleted_at` to be null.
+
+Set-based: provisioned rows are walked in pk-ordered batches, and a batch costs at most
+`QUERIES_PER_BATCH` queries whatever its size (an advisory lock, one read of specs joined
+to resources, one read of the batch's open drifts, then at most one insert, one refresh,
+one close and one event insert). Never a query per resource or per field.
+
+Concurrency: each batch is one transaction under the `drift:detect` advisory lock, so two
+sweeps interleave batch by batch and the second finds nothing left to write. The writes
+are safe without it too: inserts go through `ON CONFLICT DO NOTHING` on the one-open-drift
+index (events only for rows actually inserted), updates are guarded by `status = 'open'`.
+The batch's provisioned rows are read `FOR SHARE`, so an accept (which locks its
+provisioned row first) either lands before the batch reads the spec or waits for it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from arcadia.locks import xact_lock
+from drift.equality import MISSING, loosely_equal, resolve, to_json
+from drift.models import TOMBSTONE_FIELD
+from drift.selectors import last_completed_sync
+from drift.services.events import drift_event
+from inventory.models import CloudResourceEvent, EventType
+
+BATCH_SIZE = 1000
+QUERIES_PER_BATCH = 7
+DETECT_LOCK = "drift:detect"
+DEFAULT_ACTOR = "detect_drift"
+
+_BATCH_SQL = """
+SELECT p.id, p.resource_id, p.spec::text,
+       r.name, r.region, r.size_slug, r.status, r.tags, r.kind, r.urn, r.provider_id,
+       r.deleted_at, r.attrs::text
+  FROM cloud_provisioned p
+  JOIN cloud_resources r ON r.id = p.resource_id
+ WHERE p.id > %s
+ ORDER BY p.id
+ LIMIT %s
+   FOR SHARE OF p
+"""
+
+_OPEN_SQL = """
+SELECT id, resource_id, field, expected::text, actual::text
+  FROM cloud_drift
+ WHERE status = 'open' AND resource_id = ANY(%s::bigint[])
+"""
+
+_INSERT_SQL = """
+INSERT INTO cloud_drift (resource_id, provisioned_id, field, expected, actual, status,
+                         detected_at, comment, error, created_at, updated_at)
+SELECT v.resource_id, v.provisioned_id, v.field, v.expected::jsonb, v.actual::jsonb, 'open',
+       %s, '', '', %s, %s
+  FROM unnest(%s::bigint[], %s::bigint[], %s::text[], %s::text[], %s::text[])
+       AS v(resource_id, provisioned_id, field, expected, actual)
+ON CONFLICT (resource_id, field) WHERE status = 'open' DO NOTHING
+RETURNING resource_id, field
+"""
+
+_REFRESH_SQL = """
+UPDATE cloud_drift d
+   SET expected = v.expected::jsonb, actual = v.actual::jsonb, updated_at = %s
+  FROM unnest(%s::bigint[], %s::text[], %s::text[]) AS v(id, expected, actual)
+ WHERE d.id = v.id AND d.status = 'open'
+"""
+
+_CLOSE_SQL = """
+UPDATE cloud_drift
+   SET status = 'stale', resolved_at = %s, updated_at = %s
+ WHERE id = ANY(%s::bigint[]) AND status = 'open'
+RETURNING id, resource_id, field, actual::text
+"""
+
+# The columns a spec field may name, in _BATCH_SQL's order after the ids and the spec.
+_COLUMNS = ("name", "region", "size_slug", "status", "tags", "kind", "urn", "provider_id")
+
+
+@dataclass
+class DetectionOutcome:
+    provisioned: int = 0
+    opened: int = 0
+    refreshed: int = 0
+    closed: int = 0
+    batches: int = 0
+
+    def __str__(self) -> str:
+        batches = f"{self.batches} batch{'' if self.batches == 1 else 'es'}"
+        return (
+            f"swept {self.provisioned} provisioned resources in {batches}: "
+            f"opened {self.opened}, refreshed {self.refreshed}, closed {self.closed}"
+        )
+
+
+@dataclass(frozen=True)
+class _OpenDrift:
+    id: int
+    expected: Any
+    actual: Any
+
+
+@dataclass
+class _BatchPlan:
+    # (resource_id, provisioned_id, field, expected, actual)
+    opens: list[tuple[int, int, str, Any, Any]] = field(default_factory=list)
+    # (drift id, expected, actual)
+    refreshes: list[tuple[int, Any, Any]] = field(default_factory=list)
+    # drift id -> the live value now
+    closes: dict[int, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DetectionRun:
+    """What the scheduled detection did: compared against which sync, or why it skipped."""
+
+    skipped: bool
+    message: str
+    against_sync: int | None = None
+    outcome: DetectionOutcome | None = None
+
+
+def run_detection(*, actor: str = DEFAULT_ACTOR) -> DetectionRun:
+    """Detection against the last completed sync (DESIGN.md, "Schedules"): with no
+    completed sync there is no trustworthy inventory to compare with, so it skips."""
+    sync = last_completed_sync()
+    if sync is None:
+        return DetectionRun(
+            skipped=True,
+            message="skipped: no inventory sync has completed yet, nothing to compare against",
+        )
+    outcome = detect_drift(actor=actor)
+    finished = f"{sync.finished_at:%Y-%m-%d %H:%M:%S}Z" if sync.finished_at else "?"
+    return DetectionRun(
+        skipped=False,
+        message=f"against {sync.kind} sync #{sync.pk} (finished {finished}): {outcome}",
+        against_sync=sync.pk,
+        outcome=outcome,
+    )
+
+
+def detect_drift(*, actor: str = DEFAULT_ACTOR, batch_size: int = BATCH_SIZE) -> DetectionOutcome:
+    """Sweeps every provisioned resource once; see the module docstring."""
+    outcome = DetectionOutcome()
+    last_id = 0
+    while True:
+        with transaction.atomic():
+            xact_lock(DETECT_LOCK)
+            rows = _read_batch(last_id, batch_size)
+            if rows:
+                _detect_batch(rows, outcome, actor=actor, at=timezone.now())
+        if not rows:
+            break
+        outcome.batches += 1
+        outcome.provisioned += len(rows)
+        last_id = rows[-1][0]
+        if len(rows) < batch_size:
+            break
+    return outcome
+
+
+def effective_spec(spec: dict[str, Any]) -> dict[str, Any]:
+    """The spec plus the implicit "exists" expectation, unless the spec states its own
+    (an accepted tombstone puts the tombstone time there)."""
+    return {TOMBSTONE_FIELD: None, **spec}
+
+
+def _read_batch(last_id: int, batch_size: int) -> list[tuple[Any, ...]]:
+    with connection.cursor() as cursor:
+        cursor.execute(_BATCH_SQL, [last_id, batch_size])
+        return cursor.fetchall()
+
+
+def _read_open(resource_ids: list[int]) -> dict[int, dict[str, _OpenDrift]]:
+    """The batch's open drifts, by resource and field."""
+    by_resource: dict[int, dict[str, _OpenDrift]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(_OPEN_SQL, [resource_ids])
+        for drift_id, resource_id, name, expected, actual in cursor.fetchall():
+            by_resource.setdefault(resource_id, {})[name] = _OpenDrift(
+                drift_id, _load(expected), _load(actual)
+            )
+    return by_resource
+
+
+def _plan(rows: list[tuple[Any, ...]], open_drifts: dict[int, dict[str, _OpenDrift]]) -> _BatchPlan:
+    plan = _BatchPlan()
+    for row in rows:
+        provisioned_id, resource_id, spec_text = row[0], row[1], row[2]
+        columns = dict(zip(_COLUMNS, row[3:11], strict=True))
+        columns["tags"] = list(columns["tags"] or [])
+        columns[TOMBSTONE_FIELD] = row[11]
+        attrs = _load(row[12]) or {}
+        spec = _load(spec_text) or {}
+        still_open = open_drifts.get(resource_id, {})
+        for name, expected in effective_spec(spec).items():
+            live = resolve(columns, attrs, name)
+            current = still_open.pop(name, None)
+            if loosely_equal(expected, live):
+                if current is not None:
+                    plan.closes[current.id] = to_json(live)
+                continue
+            actual = to_json(live)
+            if current is None:
+                plan.opens.append((resource_id, provisioned_id, name, expected, actual))
+            elif not (
+                loosely_equal(current.actual, actual) and loosely_equal(current.expected, expected)
+            ):
+                plan.refreshes.append((current.id, expected, actual))
+        # Whatever is still open for this resource names a field that left the spec.
+        for name, current in still_open.items():
+            plan.closes[current.id] = to_json(resolve(columns, attrs, name))
+    return plan
+
+
+def _detect_batch(
+    rows: list[tuple[Any, ...]], outcome: DetectionOutcome, *, actor: str, at: datetime
+) -> None:
+    open_drifts = _read_open([row[1] for row in rows])
+    plan = _plan(rows, open_drifts)
+    events: list[CloudResourceEvent] = []
+    with connection.cursor() as cursor:
+        if plan.opens:
+            resource_ids, provisioned_ids, names, expected, actual = zip(*plan.opens, strict=True)
+            cursor.execute(
+                _INSERT_SQL,
+                [
+                    at,
+                    at,
+                    at,
+                    list(resource_ids),
+                    list(provisioned_ids),
+                    list(names),
+                    [_dump(v) for v in expected],
+                    [_dump(v) for v in actual],
+                ],
+            )
+            inserted = set(cursor.fetchall())
+            outcome.opened += len(inserted)
+            events.extend(
+                drift_event(
+                    EventType.DRIFT_DETECTED,
+                    resource_id=rid,
+                    field=name,
+                    old=exp,
+                    new=act,
+                    actor=actor,
+                    at=at,
+                )
+                for rid, _, name, exp, act in plan.opens
+                if (rid, name) in inserted
+            )
+        if plan.refreshes:
+            ids, expected, actual = zip(*plan.refreshes, strict=True)
+            cursor.execute(
+                _REFRESH_SQL,
+                [at, list(ids), [_dump(v) for v in expected], [_dump(v) for v in actual]],
+            )
+            outcome.refreshed += cursor.rowcount
+        if plan.closes:
+            cursor.execute(_CLOSE_SQL, [at, at, list(plan.closes)])
+            closed = cursor.fetchall()
+            outcome.closed += len(closed)
+            events.extend(
+                drift_event(
+                    EventType.DRIFT_STALE,
+                    resource_id=rid,
+                    field=name,
+                    old=_load(was),
+                    new=plan.closes[drift_id],
+                    actor=actor,
+                    at=at,
+                )
+                for drift_id, rid, name, was in closed
+            )
+    if events:
+        CloudResourceEvent.objects.bulk_create(events)
+
+
+def _dump(value: Any) -> str | None:
+    # None is stored as SQL NULL, as the ORM stores it for these nullable JSON columns.
+    return None if value is None or value is MISSING else json.dumps(value)
+
+
+def _load(text: str | None) -> Any:
+    return None if text is None else json.loads(text)

@@ -1,0 +1,35 @@
+"""Celery entry points for drift. Thin: each calls one service."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+
+from drift.services.detection import run_detection
+
+log = logging.getLogger(__name__)
+
+
+@shared_task(
+    name="drift.detect",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    # A sweep of 100,000 specs takes seconds; the hourly schedule bounds it anyway.
+    soft_time_limit=20 * 60,
+    time_limit=25 * 60,
+)
+def detect() -> dict[str, object]:
+    """Detection against the last completed sync (beat: minute 20). Safe to run twice
+    (acks_late may redeliver): a second sweep finds nothing left to write."""
+    run = run_detection(actor="drift.detect")
+    log.info("drift detection %s", run.message)
+    outcome = run.outcome
+    return {
+        "skipped": run.skipped,
+        "message": run.message,
+        "against_sync": run.against_sync,
+        "opened": outcome.opened if outcome else 0,
+        "refreshed": outcome.refreshed if outcome else 0,
+        "closed": outcome.closed if outcome else 0,
+    }
