@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterable, Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from . import render
@@ -27,6 +28,12 @@ from .models import SimError, not_found, unprocessable
 from .state_billing import InvoicesMixin
 from .state_droplets import DropletsMixin, valid_name, valid_tag
 from .state_projects import ProjectsMixin
+
+
+def month_start(epoch: int) -> int:
+    """The first second of `epoch`'s UTC month."""
+    moment = datetime.fromtimestamp(epoch, tz=UTC)
+    return int(datetime(moment.year, moment.month, 1, tzinfo=UTC).timestamp())
 
 
 class SimState(DropletsMixin, ProjectsMixin, InvoicesMixin):
@@ -41,7 +48,10 @@ class SimState(DropletsMixin, ProjectsMixin, InvoicesMixin):
         rate_window: float = 3600.0,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        fleet = build_fleet(seed=seed, droplets=droplets, now=int(clock()))
+        # The fleet's history is anchored at the start of the current UTC month, not at
+        # the clock, so a restarted simulator serves the same droplets (same created_at)
+        # and a re-sync sees nothing changed.
+        fleet = build_fleet(seed=seed, droplets=droplets, now=month_start(int(clock())))
         super().__init__(
             fleet,
             seed=seed,
