@@ -72,3 +72,12 @@ class StandardPagination(PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 500
+
+
+def canonical_paths(result: dict[str, Any], generator: Any, request: Any, public: bool) -> Any:
+    """drf-spectacular hook: the routers accept an optional trailing slash (`/?`), which
+    the schema would print as `/drift/`; document the canonical form, `/drift`."""
+    result["paths"] = {
+        (path.rstrip("/") or "/"): item for path, item in result.get("paths", {}).items()
+    }
+    return result
