@@ -136,7 +136,6 @@ class CloudResource(models.Model):
         ]
         indexes = [
             models.Index(fields=["urn"], name="cloud_resources_urn"),
-            models.Index(fields=["kind", "last_seen_at"], name="cloud_resources_kind_seen"),
             models.Index(fields=["project", "kind"], name="cloud_resources_project_kind"),
             GinIndex(fields=["tags"], name="cloud_resources_tags"),
         ]

@@ -28,10 +28,23 @@ from arcadia.locks import xact_lock
 from inventory.kinds import MEANINGFUL_COLUMNS, ResourceRow
 from inventory.models import PROVIDER_DO, EventType
 
+# The page goes to Postgres as one jsonb parameter and is compared there with the stored
+# rows: old values come back only for rows whose meaningful columns differ, so an
+# unchanged page transfers (and Postgres renders) no `attrs` at all.
 _EXISTING_SQL = """
-SELECT p.provider_id, r.id, r.name, r.region, r.size_slug, r.status, r.tags, r.attrs,
-       r.project_id, r.deleted_at, a.project_id
-  FROM unnest(%s::text[]) AS p(provider_id)
+SELECT p.provider_id, r.id, r.project_id, r.deleted_at, a.project_id,
+       CASE WHEN r.id IS NOT NULL
+             AND (r.name, r.region, r.size_slug, r.status, r.tags, r.attrs)
+                 IS DISTINCT FROM
+                 (p.name, p.region, p.size_slug, p.status,
+                  ARRAY(SELECT jsonb_array_elements_text(p.tags))::varchar[], p.attrs)
+            THEN jsonb_build_object(
+                'name', r.name, 'region', r.region, 'size_slug', r.size_slug,
+                'status', r.status, 'tags', to_jsonb(r.tags), 'attrs', r.attrs)::text
+       END
+  FROM jsonb_to_recordset(%s::jsonb) AS p(
+        provider_id text, name text, region text, size_slug text, status text,
+        tags jsonb, attrs jsonb)
   LEFT JOIN cloud_resources r
          ON r.provider = %s AND r.kind = %s AND r.provider_id = p.provider_id
   LEFT JOIN cloud_project_assignments a ON a.urn = %s || p.provider_id
@@ -87,7 +100,8 @@ class UpsertOutcome:
 @dataclass(frozen=True)
 class _Existing:
     id: int
-    values: dict[str, Any]
+    # The stored meaningful columns, or None when they equal the incoming row's.
+    differing: dict[str, Any] | None
     project_id: int | None
     deleted_at: datetime | None
 
@@ -122,28 +136,33 @@ def _row_values(row: ResourceRow, project_id: int | None) -> dict[str, Any]:
 
 
 def _read_existing(
-    kind: str, provider_ids: list[str]
+    kind: str, batch: dict[str, ResourceRow]
 ) -> tuple[dict[str, _Existing], dict[str, int | None]]:
-    """Existing rows and DO's project assignment for each id, in one query."""
+    """Existing rows (their old values only where they differ) and DO's project
+    assignment for each id, in one query."""
+    page = [
+        {
+            "provider_id": pid,
+            "name": row.name,
+            "region": row.region,
+            "size_slug": row.size_slug,
+            "status": row.status,
+            "tags": list(row.tags),
+            "attrs": row.attrs,
+        }
+        for pid, row in batch.items()
+    ]
     existing: dict[str, _Existing] = {}
     assigned: dict[str, int | None] = {}
     with connection.cursor() as cursor:
-        cursor.execute(_EXISTING_SQL, [provider_ids, PROVIDER_DO, kind, f"do:{kind}:"])
-        for pid, rid, name, region, size, status, tags, attrs, project, deleted, assign in cursor:
+        cursor.execute(
+            _EXISTING_SQL,
+            [json.dumps(page, default=_json_default), PROVIDER_DO, kind, f"do:{kind}:"],
+        )
+        for pid, rid, project, deleted, assign, old in cursor:
             assigned[pid] = assign
-            if rid is None:
-                continue
-            values = {
-                "name": name,
-                "region": region,
-                "size_slug": size,
-                "status": status,
-                "tags": list(tags or []),
-                # Django loads jsonb as text on psycopg 3; JSONField parses it, we do here.
-                "attrs": json.loads(attrs) if isinstance(attrs, str) else (attrs or {}),
-                "project": project,
-            }
-            existing[pid] = _Existing(rid, values, project, deleted)
+            if rid is not None:
+                existing[pid] = _Existing(rid, json.loads(old) if old else None, project, deleted)
     return existing, assigned
 
 
@@ -161,7 +180,7 @@ def upsert_resources(
         # Serialises chokepoint writers of this kind (a sync page and a saga recording its
         # new droplet) so two of them never both "discover" one resource.
         xact_lock(writer_lock_name(kind))
-        existing, assigned = _read_existing(kind, list(batch))
+        existing, assigned = _read_existing(kind, batch)
 
         to_write: list[dict[str, Any]] = []
         unchanged_ids: list[int] = []
@@ -177,7 +196,9 @@ def upsert_resources(
                 event = EventType.DISCOVERED
                 outcome.discovered += 1
             else:
-                changes = diff_row(current.values, values)
+                # Unchanged columns come back as None: only the project can differ then.
+                old = {**(current.differing or values), "project": current.project_id}
+                changes = diff_row(old, values)
                 if current.deleted_at is not None:
                     changes["deleted_at"] = [current.deleted_at.isoformat(), None]
                     event = EventType.RESTORED
