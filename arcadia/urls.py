@@ -14,6 +14,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("tenants.api.urls")),
     path("inventory/", include("inventory.api.urls")),
     path("", include("drift.api.urls")),
+    path("provisioning/", include("provisioning.api.urls")),
 ]
 
 urlpatterns = [

@@ -7,7 +7,7 @@ gets an empty queryset here, and a 403 from the API's permission before that.
 from __future__ import annotations
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 
 from arcadia.errors import NotFound
 from drift.models import Drift, DriftStatus, Provisioned
@@ -26,7 +26,26 @@ def _is_operator(user: User | AnonymousUser) -> bool:
 def drift_visible_to(user: User | AnonymousUser) -> QuerySet[Drift]:
     if not _is_operator(user):
         return Drift.objects.none()
-    return Drift.objects.select_related(*DRIFT_RELATED)
+    return with_revert_saga(Drift.objects.select_related(*DRIFT_RELATED))
+
+
+# The latest revert saga's columns a drift listing shows, as `revert_saga_<column>`.
+REVERT_SAGA_COLUMNS = ("id", "status", "current_step", "last_error")
+
+
+def with_revert_saga(queryset: QuerySet[Drift]) -> QuerySet[Drift]:
+    """Each drift with its latest revert saga (DESIGN.md, "Revert": the drift shows the
+    saga and its progress), in the same query: a subquery per column, evaluated only for
+    the rows of the page, on the (drift, -id) index."""
+    from provisioning.models import SagaRun
+
+    latest = SagaRun.objects.filter(drift=OuterRef("pk")).order_by("-id")
+    return queryset.annotate(
+        **{
+            f"revert_saga_{column}": Subquery(latest.values(column)[:1])
+            for column in REVERT_SAGA_COLUMNS
+        }
+    )
 
 
 def drift_inbox(user: User | AnonymousUser) -> QuerySet[Drift]:

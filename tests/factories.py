@@ -6,6 +6,8 @@ tests state what they care about through keyword arguments.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 import factory
@@ -130,3 +132,61 @@ class DriftFactory(factory.django.DjangoModelFactory):
     actual = "s-2vcpu-4gb"
     status = "open"
     detected_at = factory.LazyFunction(timezone.now)
+
+
+# --- billing --------------------------------------------------------------------------
+
+
+class PriceFactory(factory.django.DjangoModelFactory):
+    """A price-book row in effect since long before any billed month (DO's s-1vcpu-1gb)."""
+
+    class Meta:
+        model = "billing.Price"
+
+    size_slug = "s-1vcpu-1gb"
+    price_hourly = factory.LazyFunction(lambda: Decimal("0.00893"))
+    price_monthly = factory.LazyFunction(lambda: Decimal("6.00"))
+    currency = "USD"
+    valid_from = factory.LazyFunction(lambda: datetime(2020, 1, 1, tzinfo=UTC))
+    valid_to = None
+
+
+class BillingAccountFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "billing.Account"
+
+    tenant = factory.SubFactory(TenantFactory)
+    markup_percent = factory.LazyFunction(lambda: Decimal("0"))
+    currency = "USD"
+
+
+class CreditFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "billing.Credit"
+
+    tenant = factory.SubFactory(TenantFactory)
+    currency = "USD"
+    amount = factory.LazyFunction(lambda: Decimal("10.00"))
+    remaining = factory.SelfAttribute("amount")
+    reason = "goodwill"
+    expires_at = None
+
+
+# --- provisioning ---------------------------------------------------------------------
+
+
+class SagaRunFactory(factory.django.DjangoModelFactory):
+    """A pending resize saga on a droplet of its own, written directly (engine tests start
+    sagas through the services); its steps are not created."""
+
+    class Meta:
+        model = "provisioning.SagaRun"
+
+    saga = "resize_droplet"
+    status = "pending"
+    idempotency_key = factory.Sequence(lambda n: f"test:{n}")
+    params = factory.LazyFunction(lambda: {"size": "s-2vcpu-4gb", "disk": False})
+    resource = factory.SubFactory(CloudResourceFactory)
+    droplet_id = factory.LazyAttribute(lambda r: int(r.resource.provider_id))
+    requested_via = "test"
+    next_run_at = factory.LazyFunction(timezone.now)

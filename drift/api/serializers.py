@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from typing import Any
+
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from drift.models import Drift, Provisioned
@@ -23,8 +26,18 @@ class ResourceRefSerializer(serializers.ModelSerializer):
         fields = ["id", "kind", "name", "urn", "region", "tenant", "deleted_at"]
 
 
+class RevertSagaRefSerializer(serializers.Serializer):
+    """The drift's latest revert saga; the whole run is at /api/v1/provisioning/sagas/{id}."""
+
+    id = serializers.IntegerField()
+    status = serializers.CharField()
+    current_step = serializers.CharField()
+    last_error = serializers.CharField()
+
+
 class DriftSerializer(serializers.ModelSerializer):
     resource = ResourceRefSerializer(read_only=True)
+    revert_saga = serializers.SerializerMethodField()
     expected = serializers.JSONField(read_only=True, allow_null=True)
     actual = serializers.JSONField(read_only=True, allow_null=True)
     resolved_by = serializers.CharField(
@@ -46,7 +59,21 @@ class DriftSerializer(serializers.ModelSerializer):
             "resolved_by",
             "comment",
             "error",
+            "revert_saga",
         ]
+
+    @extend_schema_field(RevertSagaRefSerializer(allow_null=True))
+    def get_revert_saga(self, drift: Drift) -> dict[str, Any] | None:
+        # Annotated by `drift.selectors.with_revert_saga`; absent on a bare row.
+        saga_id = getattr(drift, "revert_saga_id", None)
+        if saga_id is None:
+            return None
+        return {
+            "id": saga_id,
+            "status": drift.revert_saga_status,  # type: ignore[attr-defined]
+            "current_step": drift.revert_saga_current_step,  # type: ignore[attr-defined]
+            "last_error": drift.revert_saga_last_error,  # type: ignore[attr-defined]
+        }
 
 
 class AcceptSerializer(serializers.Serializer):

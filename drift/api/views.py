@@ -1,8 +1,8 @@
-"""Drift API: the inbox, one drift, accept; recording desired state. Platform admins
+"""Drift API: the inbox, one drift, accept, revert; recording desired state. Platform admins
 only (DESIGN.md, "Surfaces"); anyone else gets a 403.
 
 Views only parse and call one service; the exception handler maps domain errors (404
-unknown drift, 409 drift not open, 400 invalid spec)."""
+unknown drift, 409 drift not open, 400 invalid spec or a field that cannot be reverted)."""
 
 from __future__ import annotations
 
@@ -28,6 +28,9 @@ from drift.api.serializers import (
 )
 from drift.services.accept import accept_drift
 from drift.services.provisioned import record_provisioned
+from drift.services.revert import revert_drift
+from provisioning.api.serializers import SagaRunSerializer
+from provisioning.api.views import saga_response
 from tenants.models import User
 
 
@@ -87,6 +90,29 @@ class DriftViewSet(viewsets.ReadOnlyModelViewSet):
         )
         drift = self.get_queryset().get(pk=drift.pk)
         return Response(DriftSerializer(drift).data)
+
+    @extend_schema(
+        summary="Revert a drift: a saga puts the live value back to the spec",
+        description=(
+            "Starts the saga for the drifted field (`size_slug`: resize; `tags`: tag and "
+            "untag; `name`: rename) and answers 202 with it; asking again while it runs "
+            "returns the same saga. The drift closes `reverted` when the saga succeeds, "
+            "and stays open with the saga's error when it fails."
+        ),
+        request=None,
+        responses={
+            202: SagaRunSerializer,
+            400: OpenApiResponse(description="This field (or resource) cannot be reverted."),
+            **ERRORS,
+            409: OpenApiResponse(
+                description="The drift is not open, or the resource has another live saga."
+            ),
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def revert(self, request: Request, pk: str | None = None) -> Response:
+        started = revert_drift(int(pk or 0), actor=_operator(request), requested_via="api")
+        return saga_response(request, started.run.pk, code=status.HTTP_202_ACCEPTED)
 
 
 @extend_schema_view(

@@ -103,3 +103,11 @@ def sync_assignments(client: Any, projects: list[CloudProject], *, seen_at: date
             count += len(urns)
     CloudProjectAssignment.objects.filter(seen_at__lt=seen_at).delete()
     return count
+
+
+def record_assignment(urn: str, project: CloudProject, *, seen_at: datetime) -> None:
+    """An assignment DO just confirmed (a provisioning saga's), mirrored ahead of the next
+    sync so the chokepoint puts the resource in its project from its first sighting."""
+    CloudProjectAssignment.objects.update_or_create(
+        urn=urn, defaults={"project": project, "seen_at": seen_at}
+    )

@@ -1,0 +1,173 @@
+"""Reverting drift (DESIGN.md, "Revert").
+
+Revert puts the live resource back to the spec through a provisioning saga: a resize for
+`size_slug`, tag and untag for `tags`, a rename for `name`. Only an open drift can be
+reverted (Conflict, 409, otherwise), only on those fields (InvalidInput, 400), and one
+drift has at most one live saga: asking again returns the saga already running, held by
+a partial unique index. After a failed revert a new one may start (its idempotency key
+counts the drift's sagas).
+
+The saga's last step refreshes the droplet through the chokepoint and calls
+`settle_revert`: when the live value is back at the spec the drift closes `reverted`, with
+a `drift_reverted` event. A failed saga leaves the drift open with the saga's error
+(`record_revert_failure`). Detection closes a drift whose field matches again `reverted`
+rather than `stale` when its latest revert saga did not fail.
+
+Locks are taken provisioned row first, then the drift, as `accept_drift` does.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from arcadia.errors import Conflict, InvalidInput, NotFound
+from drift.equality import MISSING, RESOURCE_COLUMNS, loosely_equal, resolve, to_json
+from drift.models import Drift, DriftStatus, Provisioned
+from drift.services.events import drift_event
+from inventory.models import CloudResource, EventType, Kind
+from tenants.models import User
+
+if TYPE_CHECKING:
+    from provisioning.models import SagaRun
+    from provisioning.services import Started
+
+REVERTIBLE_FIELDS = ("size_slug", "tags", "name")
+
+
+def revert_drift(drift_id: int, *, actor: User | str, requested_via: str = "api") -> Started:
+    """Starts the saga that reverts one open drift, or returns the drift's live one; see
+    the module docstring."""
+    from provisioning import services as provisioning
+    from provisioning.models import LIVE_STATUSES, SagaRun
+
+    with transaction.atomic():
+        provisioned_id = (
+            Drift.objects.filter(pk=drift_id).values_list("provisioned_id", flat=True).first()
+        )
+        if provisioned_id is None:
+            raise NotFound(f"No drift with id {drift_id}.")
+        provisioned = Provisioned.objects.select_for_update().get(pk=provisioned_id)
+        drift = Drift.objects.select_for_update().select_related("resource").get(pk=drift_id)
+        if drift.status != DriftStatus.OPEN:
+            raise Conflict(
+                f"Drift {drift_id} is {drift.status}, not open: only an open drift can be "
+                "reverted.",
+                code="drift_not_open",
+            )
+        live = SagaRun.objects.filter(drift=drift, status__in=LIVE_STATUSES).first()
+        if live is not None:
+            return provisioning.Started(live, False)
+        desired = _desired(drift, provisioned)
+        # Counting the drift's sagas under its row lock: a new key after a failed revert.
+        key = f"revert:drift:{drift.pk}:{SagaRun.objects.filter(drift=drift).count() + 1}"
+        common: dict[str, Any] = {
+            "idempotency_key": key,
+            "actor": actor,
+            "requested_via": requested_via,
+            "drift_id": drift.pk,
+        }
+        resource_id = drift.resource_id
+        if drift.field == "size_slug":
+            started = provisioning.start_resize_droplet(resource_id, size=desired, **common)
+        elif drift.field == "name":
+            started = provisioning.start_rename_droplet(resource_id, name=desired, **common)
+        else:
+            started = provisioning.start_retag_droplet(resource_id, tags=desired, **common)
+        Drift.objects.filter(pk=drift.pk, status=DriftStatus.OPEN).update(
+            error="", updated_at=timezone.now()
+        )
+    return started
+
+
+def _desired(drift: Drift, provisioned: Provisioned) -> Any:
+    """The spec's value for the drifted field, if a saga can put it back."""
+    if drift.field not in REVERTIBLE_FIELDS:
+        raise InvalidInput(
+            f"Drift on {drift.field!r} cannot be reverted: only "
+            f"{', '.join(REVERTIBLE_FIELDS)} can. Accept it, or fix the resource by hand.",
+            code="not_revertible",
+        )
+    resource = drift.resource
+    if resource.kind != Kind.DROPLET:
+        raise InvalidInput(
+            f"{resource.urn} is a {resource.kind}: only droplets can be reverted.",
+            code="not_revertible",
+        )
+    if resource.deleted_at is not None:
+        raise InvalidInput(
+            f"{resource.urn} is tombstoned: there is nothing left to revert.",
+            code="not_revertible",
+        )
+    if drift.field not in provisioned.spec:
+        raise Conflict(
+            f"The spec no longer has {drift.field!r}; detection will close this drift.",
+            code="not_in_spec",
+        )
+    desired = provisioned.spec[drift.field]
+    valid = (
+        isinstance(desired, list) and all(isinstance(t, str) and t for t in desired)
+        if drift.field == "tags"
+        else isinstance(desired, str) and bool(desired.strip())
+    )
+    if not valid:
+        raise InvalidInput(
+            f"The spec's {drift.field!r} ({desired!r}) is not a value DO can be given.",
+            code="not_revertible",
+        )
+    return desired
+
+
+def live_value(resource: CloudResource, field: str) -> Any:
+    """The resource's live value of `field`, as detection resolves it."""
+    columns = {name: getattr(resource, name) for name in RESOURCE_COLUMNS}
+    return resolve(columns, resource.attrs, field)
+
+
+def settle_revert(drift_id: int, *, run: SagaRun) -> str:
+    """Closes the drift `reverted` (with a `drift_reverted` event: field -> [the drifted
+    value, the live value now]) when its field is back at the spec; says what it did."""
+    now = timezone.now()
+    with transaction.atomic():
+        provisioned_id = (
+            Drift.objects.filter(pk=drift_id).values_list("provisioned_id", flat=True).first()
+        )
+        if provisioned_id is None:
+            return "no such drift"
+        provisioned = Provisioned.objects.select_for_update().get(pk=provisioned_id)
+        drift = Drift.objects.select_for_update().select_related("resource").get(pk=drift_id)
+        if drift.status != DriftStatus.OPEN:
+            return f"drift already {drift.status}"
+        live = live_value(drift.resource, drift.field)
+        expected = provisioned.spec.get(drift.field, MISSING)
+        if not loosely_equal(expected, live):
+            return (
+                f"left open: live {drift.field} is {to_json(live)!r}, the spec wants "
+                f"{to_json(expected)!r}"
+            )
+        Drift.objects.filter(pk=drift.pk, status=DriftStatus.OPEN).update(
+            status=DriftStatus.REVERTED,
+            resolved_at=now,
+            resolved_by_id=run.created_by_id,
+            error="",
+            updated_at=now,
+        )
+        drift_event(
+            EventType.DRIFT_REVERTED,
+            resource_id=drift.resource_id,
+            field=drift.field,
+            old=drift.actual,
+            new=to_json(live),
+            actor=run.actor,
+            at=now,
+        ).save()
+    return "reverted"
+
+
+def record_revert_failure(drift_id: int, *, error: str) -> None:
+    """A failed revert leaves its drift open, holding the saga's error."""
+    Drift.objects.filter(pk=drift_id, status=DriftStatus.OPEN).update(
+        error=error, updated_at=timezone.now()
+    )

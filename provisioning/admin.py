@@ -1,0 +1,146 @@
+"""The operator console for sagas: every run with its status, step, attempts, when it is
+next due and its last error; its steps inline with theirs. Read-only (the engine is the
+only writer), except "resume now", which makes live runs due at once through the
+`resume_now` service."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
+
+from provisioning.models import SagaRun, SagaStep
+from provisioning.services import resume_now
+
+ERROR_PREVIEW = 120
+
+
+STEP_FIELDS = (
+    "index",
+    "name",
+    "status",
+    "waiting",
+    "attempts",
+    "compensation_attempts",
+    "action_id",
+    "result_json",
+    "last_error",
+    "started_at",
+    "finished_at",
+)
+RUN_FIELDS = (
+    "saga",
+    "status",
+    "current_step",
+    "params_json",
+    "resource_link",
+    "droplet_id",
+    "tenant",
+    "drift_link",
+    "idempotency_key",
+    "attempts",
+    "last_error",
+    "rolls_forward",
+    "next_run_at",
+    "lease_owner",
+    "lease_expires_at",
+    "created_by",
+    "requested_via",
+    "created_at",
+    "updated_at",
+    "finished_at",
+)
+
+
+class SagaStepInline(admin.TabularInline):
+    model = SagaStep
+    extra = 0
+    can_delete = False
+    ordering = ["index"]
+    fields = STEP_FIELDS
+    readonly_fields = STEP_FIELDS
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description="Result")
+    def result_json(self, obj: SagaStep) -> str:
+        return format_html("<code>{}</code>", json.dumps(obj.result, sort_keys=True))
+
+
+@admin.register(SagaRun)
+class SagaRunAdmin(admin.ModelAdmin):
+    list_display = [
+        "id",
+        "saga",
+        "status",
+        "resource_link",
+        "droplet_id",
+        "current_step",
+        "attempts",
+        "next_run_at",
+        "error_preview",
+        "created_at",
+    ]
+    list_filter = ["status", "saga", "requested_via"]
+    list_select_related = ["resource"]
+    search_fields = ["=id", "idempotency_key", "resource__urn", "=droplet_id"]
+    ordering = ["-created_at", "-id"]
+    show_full_result_count = False
+    inlines = [SagaStepInline]
+    actions = ["resume_selected"]
+    fields = RUN_FIELDS
+    readonly_fields = RUN_FIELDS
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Viewable, never editable: the engine writes sagas.
+        return request.method in ("GET", "HEAD") and super().has_view_permission(request, obj)
+
+    def has_resume_permission(self, request: HttpRequest) -> bool:
+        return bool(getattr(request.user, "is_platform_admin", False))
+
+    @admin.display(description="Resource", ordering="resource__urn")
+    def resource_link(self, obj: SagaRun) -> str:
+        if obj.resource is None:
+            return "-"
+        url = reverse("admin:inventory_cloudresource_change", args=[obj.resource_id])
+        return format_html('<a href="{}">{}</a>', url, obj.resource.urn)
+
+    @admin.display(description="Drift")
+    def drift_link(self, obj: SagaRun) -> str:
+        if obj.drift_id is None:
+            return "-"
+        url = reverse("admin:drift_drift_change", args=[obj.drift_id])
+        return format_html('<a href="{}">drift #{}</a>', url, obj.drift_id)
+
+    @admin.display(description="Params")
+    def params_json(self, obj: SagaRun) -> str:
+        return format_html("<code>{}</code>", json.dumps(obj.params, sort_keys=True))
+
+    @admin.display(description="Last error")
+    def error_preview(self, obj: SagaRun) -> str:
+        error = obj.last_error
+        return error if len(error) <= ERROR_PREVIEW else error[: ERROR_PREVIEW - 1] + "…"
+
+    @admin.action(description="Resume selected sagas now", permissions=["resume"])
+    def resume_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
+        count = resume_now(list(queryset.values_list("pk", flat=True)))
+        self.message_user(
+            request,
+            f"{count} live saga{'s' if count != 1 else ''} due now; finished ones were left alone.",
+            messages.SUCCESS,
+        )

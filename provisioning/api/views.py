@@ -1,0 +1,104 @@
+"""Provisioning API: start a create-droplet saga, and watch sagas run. Platform admins
+only (sagas are operator tools); anyone else gets a 403.
+
+Views only parse and call one service. `POST /droplets` answers 202 with the saga: the
+work happens on the `provisioning` queue. With an `Idempotency-Key` header the same
+request returns the same saga (202 again); the same key with another body is a 422
+(as the IETF idempotency-key draft says), so a client's retry can never start a second
+droplet and a reused key never silently means something else."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import status, viewsets
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from arcadia.api import IsPlatformAdmin
+from provisioning import selectors
+from provisioning.api.filters import SagaRunFilter
+from provisioning.api.serializers import CreateDropletSerializer, SagaRunSerializer
+from provisioning.services import IdempotencyKeyReused, start_create_droplet
+from tenants.models import User
+
+IDEMPOTENCY_KEY = OpenApiParameter(
+    name="Idempotency-Key",
+    type=OpenApiTypes.STR,
+    location=OpenApiParameter.HEADER,
+    required=False,
+    description=(
+        "Makes the request safe to retry: the same key and body return the same saga. "
+        "Without one, every request starts a new saga."
+    ),
+)
+
+
+def saga_response(request: Request, run_id: int, *, code: int = status.HTTP_200_OK) -> Response:
+    """A saga as the API shows it (with its steps)."""
+    run = selectors.sagas_visible_to(request.user).get(pk=run_id)
+    response = Response(SagaRunSerializer(run).data, status=code)
+    if code == status.HTTP_202_ACCEPTED:
+        response["Location"] = f"/api/v1/provisioning/sagas/{run.pk}"
+    return response
+
+
+class DropletViewSet(viewsets.ViewSet):
+    permission_classes = [IsPlatformAdmin]
+
+    @extend_schema(
+        summary="Create a droplet for a tenant (starts a saga)",
+        parameters=[IDEMPOTENCY_KEY],
+        request=CreateDropletSerializer,
+        responses={
+            202: SagaRunSerializer,
+            400: OpenApiResponse(description="Invalid input, or a tenant with no project."),
+            403: OpenApiResponse(description="Not a platform admin."),
+            422: OpenApiResponse(description="The Idempotency-Key was used with another body."),
+        },
+    )
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        body = CreateDropletSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        assert isinstance(request.user, User)  # IsPlatformAdmin refused anyone else
+        try:
+            started = start_create_droplet(
+                name=data["name"],
+                region=data["region"],
+                size=data["size"],
+                image=data["image"],
+                tags=data["tags"],
+                tenant_id=data["tenant"],
+                project_id=data["project"],
+                idempotency_key=request.headers.get("Idempotency-Key"),
+                actor=request.user,
+                requested_via="api",
+            )
+        except IdempotencyKeyReused as exc:
+            return Response(exc.as_payload(), status=status.HTTP_422_UNPROCESSABLE_ENTITY)
+        return saga_response(request, started.run.pk, code=status.HTTP_202_ACCEPTED)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Saga runs, newest first"),
+    retrieve=extend_schema(summary="One saga run with its steps"),
+)
+class SagaRunViewSet(viewsets.ReadOnlyModelViewSet):
+    permission_classes = [IsPlatformAdmin]
+    serializer_class = SagaRunSerializer
+    filterset_class = SagaRunFilter
+    ordering_fields = ["created_at", "id", "next_run_at"]
+    ordering = ["-created_at", "-id"]
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self) -> QuerySet:
+        return selectors.sagas_visible_to(self.request.user)

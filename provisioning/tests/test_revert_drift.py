@@ -1,0 +1,196 @@
+"""Reverting drift through sagas (DESIGN.md, "Revert"): resize for `size_slug`, tag and
+untag for `tags`, rename for `name`; the drift closes `reverted` when the saga succeeds and
+stays open with the saga's error when it fails."""
+
+from __future__ import annotations
+
+import pytest
+from django.utils import timezone
+
+from arcadia.errors import Conflict, InvalidInput, NotFound
+from drift.models import Drift, DriftStatus
+from drift.services.accept import accept_drift
+from drift.services.detection import detect_drift
+from drift.services.provisioned import record_provisioned
+from drift.services.revert import revert_drift
+from inventory.models import CloudResource, CloudResourceEvent, EventType
+from provisioning.models import SagaRun
+from provisioning.tests.conftest import drive, mirror
+from tests.factories import DriftFactory, PlatformAdminFactory, SagaRunFactory
+
+pytestmark = pytest.mark.django_db
+
+SPEC_SIZE = "s-1vcpu-2gb"
+DRIFTED_SIZE = "s-2vcpu-4gb"
+
+
+@pytest.fixture
+def operator():
+    return PlatformAdminFactory()
+
+
+def drifted(sim, droplet: CloudResource, field: str) -> Drift:
+    """Record the droplet's spec, change it behind our back at DO, sync, detect."""
+    droplet_id = int(droplet.provider_id)
+    spec = {"size_slug": droplet.size_slug, "name": droplet.name, "tags": sorted(droplet.tags)}
+    record_provisioned(droplet, spec, actor="test")
+    if field == "size_slug":
+        sim.state.oob_power(droplet_id, on=False)
+        sim.state.oob_resize(droplet_id, DRIFTED_SIZE)
+        sim.state.oob_power(droplet_id, on=True)
+    elif field == "name":
+        sim.state.oob_rename(droplet_id, "renamed-by-hand")
+    else:
+        sim.state.oob_retag(droplet_id, [*droplet.tags[:1], "added-by-hand"])
+    mirror(sim, droplet_id)
+    detect_drift()
+    return Drift.objects.get(resource=droplet, field=field, status=DriftStatus.OPEN)
+
+
+@pytest.fixture
+def small_droplet(sim) -> CloudResource:
+    droplet_id = sim.state.droplet_ids()[0]
+    sim.state.oob_power(droplet_id, on=False)
+    sim.state.oob_resize(droplet_id, SPEC_SIZE, disk=True)
+    sim.state.oob_power(droplet_id, on=True)
+    return mirror(sim, droplet_id)
+
+
+def test_reverting_size_slug_resizes_the_droplet_back_and_closes_the_drift(
+    sim, small_droplet, operator
+):
+    drift = drifted(sim, small_droplet, "size_slug")
+
+    started = revert_drift(drift.pk, actor=operator)
+    run = drive(started.run)
+
+    assert run.saga == "resize_droplet" and run.status == "succeeded"
+    assert sim.state.droplet(int(small_droplet.provider_id))["size_slug"] == SPEC_SIZE
+    drift.refresh_from_db()
+    assert drift.status == DriftStatus.REVERTED
+    assert drift.resolved_by == operator and drift.resolved_at is not None
+    event = CloudResourceEvent.objects.get(resource=small_droplet, event=EventType.DRIFT_REVERTED)
+    assert event.changes == {"size_slug": [DRIFTED_SIZE, SPEC_SIZE]}
+    assert event.actor == f"saga:{run.pk}"
+
+
+def test_a_revert_never_rewrites_the_spec(sim, small_droplet, operator):
+    drift = drifted(sim, small_droplet, "size_slug")
+    version = drift.provisioned.spec_version
+
+    drive(revert_drift(drift.pk, actor=operator).run)
+
+    drift.provisioned.refresh_from_db()
+    assert drift.provisioned.spec_version == version
+
+
+def test_reverting_tags_tags_and_untags(sim, droplet, operator):
+    wanted = sorted(droplet.tags)
+    drift = drifted(sim, droplet, "tags")
+
+    run = drive(revert_drift(drift.pk, actor=operator).run)
+
+    assert run.saga == "retag_droplet" and run.status == "succeeded"
+    assert sorted(sim.state.droplet(int(droplet.provider_id))["tags"]) == wanted
+    assert run.steps.get(name="retag").result["removed"] == ["added-by-hand"]
+    drift.refresh_from_db()
+    assert drift.status == DriftStatus.REVERTED
+
+
+def test_reverting_name_renames(sim, droplet, operator):
+    drift = drifted(sim, droplet, "name")
+
+    run = drive(revert_drift(drift.pk, actor=operator).run)
+
+    assert run.saga == "rename_droplet" and run.status == "succeeded"
+    assert sim.state.droplet(int(droplet.provider_id))["name"] == droplet.name
+    drift.refresh_from_db()
+    assert drift.status == DriftStatus.REVERTED
+
+
+def test_two_reverts_of_one_drift_start_one_saga(sim, small_droplet, operator):
+    drift = drifted(sim, small_droplet, "size_slug")
+
+    first = revert_drift(drift.pk, actor=operator)
+    second = revert_drift(drift.pk, actor=operator)
+
+    assert first.created and not second.created
+    assert second.run.pk == first.run.pk
+    assert SagaRun.objects.filter(drift=drift).count() == 1
+
+
+def test_a_failed_revert_leaves_the_drift_open_with_the_sagas_error(sim, droplet, operator):
+    drift = drifted(sim, droplet, "name")
+    sim.state.fail_next_action(int(droplet.provider_id))
+
+    run = drive(revert_drift(drift.pk, actor=operator).run)
+
+    assert run.status == "compensated"
+    drift.refresh_from_db()
+    assert drift.status == DriftStatus.OPEN
+    assert drift.error == run.last_error and "ActionErrored" in drift.error
+
+
+def test_after_a_failed_revert_a_new_one_may_start(sim, droplet, operator):
+    drift = drifted(sim, droplet, "name")
+    sim.state.fail_next_action(int(droplet.provider_id))
+    failed = drive(revert_drift(drift.pk, actor=operator).run)
+
+    retry = revert_drift(drift.pk, actor=operator)
+    run = drive(retry.run)
+
+    assert retry.created and run.pk != failed.pk and run.status == "succeeded"
+    drift.refresh_from_db()
+    assert drift.status == DriftStatus.REVERTED and drift.error == ""
+
+
+def test_a_field_that_cannot_be_reverted_is_refused(operator):
+    drift = DriftFactory(field="region", expected="nyc3", actual="sfo3")
+
+    with pytest.raises(InvalidInput, match="cannot be reverted"):
+        revert_drift(drift.pk, actor=operator)
+    assert not SagaRun.objects.exists()
+
+
+def test_a_drift_that_is_not_open_is_refused(operator):
+    drift = DriftFactory()
+    accept_drift(drift.pk, actor=operator)
+
+    with pytest.raises(Conflict, match="not open"):
+        revert_drift(drift.pk, actor=operator)
+
+
+def test_an_unknown_drift_is_not_found(operator):
+    with pytest.raises(NotFound):
+        revert_drift(999_999, actor=operator)
+
+
+def test_a_revert_waits_its_turn_behind_another_saga_on_the_droplet(sim, small_droplet, operator):
+    drift = drifted(sim, small_droplet, "size_slug")
+    SagaRunFactory(resource=small_droplet)  # e.g. an operator's resize, still running
+
+    with pytest.raises(Conflict, match="already has a live saga"):
+        revert_drift(drift.pk, actor=operator)
+
+
+@pytest.mark.parametrize(
+    ("latest_saga", "closes"),
+    [
+        ("succeeded", DriftStatus.REVERTED),
+        ("compensated", DriftStatus.STALE),
+        (None, DriftStatus.STALE),
+    ],
+)
+def test_detection_closes_a_matching_drift_reverted_only_after_its_revert_saga(latest_saga, closes):
+    drift = DriftFactory(expected="s-1vcpu-1gb", actual="s-2vcpu-4gb")  # the droplet matches
+    if latest_saga is not None:
+        SagaRunFactory(
+            resource=drift.resource, drift=drift, status=latest_saga, finished_at=timezone.now()
+        )
+
+    detect_drift()
+
+    drift.refresh_from_db()
+    assert drift.status == closes
+    event = EventType.DRIFT_REVERTED if closes == "reverted" else EventType.DRIFT_STALE
+    assert CloudResourceEvent.objects.filter(resource=drift.resource, event=event).count() == 1
