@@ -15,6 +15,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("inventory/", include("inventory.api.urls")),
     path("", include("drift.api.urls")),
     path("provisioning/", include("provisioning.api.urls")),
+    path("billing/", include("billing.api.urls")),
 ]
 
 urlpatterns = [

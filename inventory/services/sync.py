@@ -22,6 +22,7 @@ from inventory.models import SyncRun
 from inventory.services.chokepoint import UpsertOutcome, upsert_resources
 from inventory.services.projects import sync_assignments, sync_projects
 from inventory.services.strikes import StrikeOutcome, strike_unseen, unseen_since
+from inventory.signals import sync_completed
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +78,9 @@ def run_full_sync(kind: str, *, client: Any = None, trigger: str = "manual") -> 
             run.error = f"{exc.__class__.__name__}: {exc}"[:4000]
         run.finished_at = timezone.now()
         run.save()
-        return run
+    if run.status == SyncRun.Status.COMPLETED:
+        sync_completed.send_robust(sender=run_full_sync, kind=kind, run=run, client=client)
+    return run
 
 
 def run_all(*, client: Any = None, trigger: str = "manual") -> list[SyncRun]:

@@ -1,0 +1,138 @@
+"""Invoices and reconciliations as the API shows them: fields named as the model names
+them, money as decimal strings (DRF's default for DecimalField)."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from billing.models import (
+    CreditApplication,
+    Invoice,
+    InvoiceLine,
+    Reconciliation,
+    ReconciliationLine,
+)
+
+INVOICE_FIELDS = [
+    "id",
+    "tenant",
+    "tenant_name",
+    "period_start",
+    "period_end",
+    "currency",
+    "status",
+    "rule",
+    "number",
+    "markup_percent",
+    "subtotal",
+    "credits_total",
+    "total",
+    "line_count",
+    "fingerprint",
+    "replaces",
+    "void_reason",
+    "created_at",
+    "updated_at",
+    "finalized_at",
+    "voided_at",
+]
+
+
+class InvoiceLineSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = InvoiceLine
+        fields = [
+            "id",
+            "resource",
+            "urn",
+            "project_name",
+            "size_slug",
+            "usage_start",
+            "usage_end",
+            "seconds",
+            "quantity",
+            "price_hourly",
+            "price_monthly",
+            "capped",
+            "cost",
+            "amount",
+            "currency",
+        ]
+
+
+class CreditApplicationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CreditApplication
+        fields = ["id", "credit", "amount", "applied_at", "returned_at"]
+
+
+class InvoiceSerializer(serializers.ModelSerializer):
+    tenant_name = serializers.CharField(source="tenant.name", read_only=True)
+    line_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Invoice
+        fields = INVOICE_FIELDS
+
+
+class InvoiceDetailSerializer(InvoiceSerializer):
+    # The same values as the list's `status` (InvoiceStatusEnum). Declared as a plain
+    # string here so the schema names that choice set once, without a collision warning.
+    status = serializers.CharField(read_only=True, help_text="draft, finalized or void")
+    lines = InvoiceLineSerializer(many=True, read_only=True)
+    credit_applications = CreditApplicationSerializer(many=True, read_only=True)
+
+    class Meta(InvoiceSerializer.Meta):
+        fields = [*INVOICE_FIELDS, "lines", "credit_applications"]
+
+
+class VoidSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000, trim_whitespace=True)
+
+
+class ReconciliationLineSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ReconciliationLine
+        fields = [
+            "id",
+            "resource",
+            "provider_resource_id",
+            "description",
+            "our_cost",
+            "provider_amount",
+            "difference",
+            "status",
+        ]
+
+
+class ReconciliationSerializer(serializers.ModelSerializer):
+    invoice_uuid = serializers.CharField(source="provider_invoice.invoice_uuid", read_only=True)
+
+    class Meta:
+        model = Reconciliation
+        fields = [
+            "id",
+            "period_start",
+            "currency",
+            "our_total",
+            "provider_total",
+            "difference",
+            "tolerance",
+            "invoice_uuid",
+            "actor",
+            "created_at",
+        ]
+
+
+class ReconciliationDetailSerializer(ReconciliationSerializer):
+    counts = serializers.SerializerMethodField()
+    lines = ReconciliationLineSerializer(many=True, read_only=True)
+
+    class Meta(ReconciliationSerializer.Meta):
+        fields = [*ReconciliationSerializer.Meta.fields, "counts", "lines"]
+
+    def get_counts(self, reconciliation: Reconciliation) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for line in reconciliation.lines.all():
+            counts[line.status] = counts.get(line.status, 0) + 1
+        return counts

@@ -1,0 +1,61 @@
+"""An invoice as CSV: a row per line, then the totals. Shared by the API and the console."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from billing.models import Invoice
+
+COLUMNS = [
+    "urn",
+    "project_name",
+    "size_slug",
+    "usage_start",
+    "usage_end",
+    "seconds",
+    "quantity",
+    "price_hourly",
+    "price_monthly",
+    "capped",
+    "cost",
+    "amount",
+    "currency",
+]
+
+
+def invoice_csv(invoice: Invoice) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    for line in invoice.lines.order_by("id"):
+        writer.writerow(
+            [
+                line.urn,
+                line.project_name,
+                line.size_slug,
+                line.usage_start.isoformat(),
+                line.usage_end.isoformat(),
+                line.seconds,
+                line.quantity,
+                line.price_hourly,
+                line.price_monthly,
+                "yes" if line.capped else "no",
+                line.cost,
+                line.amount,
+                line.currency,
+            ]
+        )
+    blank = [""] * (len(COLUMNS) - 3)
+    for label, value in (
+        ("subtotal", invoice.subtotal),
+        ("credits", invoice.credits_total),
+        ("total", invoice.total),
+    ):
+        writer.writerow([label, *blank, "", value, invoice.currency])
+    return out.getvalue()
+
+
+def invoice_csv_filename(invoice: Invoice) -> str:
+    label = invoice.number or f"draft-{invoice.pk}"
+    return f"{label}-{invoice.tenant.slug}-{invoice.month}.csv"

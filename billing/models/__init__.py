@@ -1,0 +1,56 @@
+"""Billing's tables (DESIGN.md, "Billing"). Postgres keeps the invariants:
+
+- the price book never has two rows of one size in effect at once (exclusion constraint);
+- a resource's usage segments never overlap (exclusion constraint, `btree_gist`);
+- at most one non-void invoice per (tenant, month, currency) (partial unique index);
+- money checks (totals never below zero, total = subtotal - credits);
+- a finalized or void invoice's lines are frozen, and the invoice itself only moves on to
+  `void` (triggers, migration 0002).
+"""
+
+from billing.models.fields import (
+    COST_PLACES,
+    DEFAULT_CURRENCY,
+    QUANTITY_PLACES,
+    TsTzRange,
+)
+from billing.models.invoices import (
+    Credit,
+    CreditApplication,
+    Invoice,
+    InvoiceCounter,
+    InvoiceLine,
+    InvoiceStatus,
+    Rule,
+)
+from billing.models.prices import Account, Price
+from billing.models.reconciliation import (
+    ProviderInvoice,
+    ProviderInvoiceItem,
+    Reconciliation,
+    ReconciliationLine,
+    ReconciliationStatus,
+)
+from billing.models.usage import UsageSegment
+
+__all__ = [
+    "COST_PLACES",
+    "DEFAULT_CURRENCY",
+    "QUANTITY_PLACES",
+    "Account",
+    "Credit",
+    "CreditApplication",
+    "Invoice",
+    "InvoiceCounter",
+    "InvoiceLine",
+    "InvoiceStatus",
+    "Price",
+    "ProviderInvoice",
+    "ProviderInvoiceItem",
+    "Reconciliation",
+    "ReconciliationLine",
+    "ReconciliationStatus",
+    "Rule",
+    "TsTzRange",
+    "UsageSegment",
+]

@@ -1,0 +1,227 @@
+"""Invoices, their lines and numbers, credits (DESIGN.md, "Invoices", "Money")."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import F, Q
+
+from billing.models.fields import (
+    COST_PLACES,
+    DEFAULT_CURRENCY,
+    QUANTITY_PLACES,
+    currency_check,
+    hourly_price_field,
+    money_field,
+    monthly_price_field,
+    percent_field,
+)
+from inventory.models import CloudResource
+from tenants.models import Tenant
+
+
+class InvoiceStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    FINALIZED = "finalized", "Finalized"
+    VOID = "void", "Void"
+
+
+class Rule(models.TextChoices):
+    HOURLY = "hourly", "Hourly (before 2026-01)"
+    PER_SECOND = "per_second", "Per second (from 2026-01)"
+
+
+class Invoice(models.Model):
+    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="invoices")
+    period_start = models.DateField(help_text="The 1st of the month billed.")
+    period_end = models.DateField(help_text="The 1st of the next month (exclusive).")
+    currency = models.CharField(max_length=3, default=DEFAULT_CURRENCY)
+    status = models.CharField(
+        max_length=16, choices=InvoiceStatus.choices, default=InvoiceStatus.DRAFT
+    )
+    rule = models.CharField(max_length=16, choices=Rule.choices)
+    number = models.CharField(max_length=32, unique=True, null=True, blank=True)
+    markup_percent = percent_field(default=0)
+    subtotal = money_field()
+    credits_total = money_field(default=0)
+    total = money_field()
+    fingerprint = models.CharField(max_length=64)
+    replaces = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="replaced_by",
+        help_text="The void invoice this one replaces.",
+    )
+    void_reason = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    finalized_at = models.DateTimeField(null=True, blank=True)
+    finalized_by = models.CharField(max_length=255, blank=True, default="")
+    voided_at = models.DateTimeField(null=True, blank=True)
+    voided_by = models.CharField(max_length=255, blank=True, default="")
+
+    class Meta:
+        db_table = "billing_invoices"
+        ordering = ["-period_start", "tenant_id", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "period_start", "currency"],
+                condition=~Q(status="void"),
+                name="billing_invoices_one_live_per_month",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=InvoiceStatus.values), name="billing_invoices_status"
+            ),
+            models.CheckConstraint(condition=Q(rule__in=Rule.values), name="billing_invoices_rule"),
+            models.CheckConstraint(
+                condition=Q(period_start__day=1)
+                & Q(period_end__day=1)
+                & Q(period_end__gt=F("period_start")),
+                name="billing_invoices_calendar_month",
+            ),
+            models.CheckConstraint(
+                condition=Q(total__gte=0) & Q(subtotal__gte=0) & Q(credits_total__gte=0),
+                name="billing_invoices_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(total=F("subtotal") - F("credits_total")),
+                name="billing_invoices_total",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="draft", number__isnull=True)
+                | (~Q(status="draft") & Q(number__isnull=False)),
+                name="billing_invoices_numbered_once_finalized",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="void") | ~Q(void_reason=""),
+                name="billing_invoices_void_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=Q(markup_percent__gte=0), name="billing_invoices_markup"
+            ),
+            currency_check("billing_invoices_currency"),
+        ]
+        indexes = [
+            models.Index(fields=["period_start", "status"], name="billing_invoices_month"),
+        ]
+
+    def __str__(self) -> str:
+        label = self.number or f"draft #{self.pk}"
+        return f"{label} {self.tenant} {self.period_start:%Y-%m}"
+
+    @property
+    def month(self) -> str:
+        return f"{self.period_start:%Y-%m}"
+
+
+class InvoiceLine(models.Model):
+    """One (tenant, resource, size) of a month. Frozen by a trigger once the invoice is
+    finalized."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+    resource = models.ForeignKey(CloudResource, on_delete=models.PROTECT, related_name="+")
+    urn = models.CharField(max_length=255)
+    project_name = models.CharField(max_length=255, blank=True, default="")
+    size_slug = models.CharField(max_length=64)
+    usage_start = models.DateTimeField()
+    usage_end = models.DateTimeField()
+    seconds = models.BigIntegerField()
+    quantity = models.DecimalField(
+        max_digits=18, decimal_places=QUANTITY_PLACES, help_text="Billed hours."
+    )
+    price_hourly = hourly_price_field()
+    price_monthly = monthly_price_field()
+    capped = models.BooleanField(default=False, help_text="The monthly cap applied.")
+    cost = models.DecimalField(
+        max_digits=26, decimal_places=COST_PLACES, help_text="Before markup, unrounded."
+    )
+    amount = money_field(help_text="With markup, rounded half-up once.")
+    currency = models.CharField(max_length=3, default=DEFAULT_CURRENCY)
+
+    class Meta:
+        db_table = "billing_invoice_lines"
+        ordering = ["invoice_id", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["invoice", "resource", "size_slug"], name="billing_invoice_lines_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(seconds__gt=0) & Q(cost__gte=0) & Q(amount__gte=0),
+                name="billing_invoice_lines_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(usage_end__gt=F("usage_start")),
+                name="billing_invoice_lines_usage_range",
+            ),
+            currency_check("billing_invoice_lines_currency"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.urn} {self.size_slug} {self.amount} {self.currency}"
+
+
+class InvoiceCounter(models.Model):
+    """The gapless invoice number sequence, one row per month: taken with a row lock
+    inside the finalizing transaction, so a rollback gives its number back."""
+
+    period_start = models.DateField(primary_key=True)
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        db_table = "billing_invoice_counters"
+
+    def __str__(self) -> str:
+        return f"{self.period_start:%Y-%m}: {self.last_number}"
+
+
+class Credit(models.Model):
+    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="billing_credits")
+    currency = models.CharField(max_length=3, default=DEFAULT_CURRENCY)
+    amount = money_field()
+    remaining = money_field()
+    reason = models.TextField()
+    expires_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "billing_credits"
+        ordering = ["tenant_id", "expires_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="billing_credits_positive"),
+            models.CheckConstraint(
+                condition=Q(remaining__gte=0) & Q(remaining__lte=F("amount")),
+                name="billing_credits_remaining_range",
+            ),
+            currency_check("billing_credits_currency"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.amount} {self.currency} for {self.tenant} ({self.remaining} left)"
+
+
+class CreditApplication(models.Model):
+    credit = models.ForeignKey(Credit, on_delete=models.PROTECT, related_name="applications")
+    invoice = models.ForeignKey(
+        Invoice, on_delete=models.PROTECT, related_name="credit_applications"
+    )
+    amount = money_field()
+    applied_at = models.DateTimeField()
+    returned_at = models.DateTimeField(
+        null=True, blank=True, help_text="Set when the invoice was voided."
+    )
+
+    class Meta:
+        db_table = "billing_credit_applications"
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["credit", "invoice"], name="billing_credit_applications_once"
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__gt=0), name="billing_credit_applications_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.amount} of credit {self.credit_id} on invoice {self.invoice_id}"

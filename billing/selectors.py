@@ -1,0 +1,35 @@
+"""Reads of billing, scoped to the asking user (STYLE.md: scope is decided here once).
+
+Tenants see their own invoices; another tenant's is absent (a 404). Reconciliations,
+the price book and segments are operator data: platform admins only."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Count, Prefetch, QuerySet
+
+from billing.models import CreditApplication, Invoice, InvoiceLine, Reconciliation
+from tenants.models import User
+from tenants.selectors import scope_by_tenant
+
+
+def invoices_visible_to(user: User | AnonymousUser) -> QuerySet[Invoice]:
+    return scope_by_tenant(
+        Invoice.objects.select_related("tenant").annotate(line_count=Count("lines")),
+        user,
+        tenant_field="tenant",
+    )
+
+
+def invoice_with_lines_visible_to(user: User | AnonymousUser) -> QuerySet[Invoice]:
+    """Like `invoices_visible_to`, with lines and credit applications prefetched."""
+    return invoices_visible_to(user).prefetch_related(
+        Prefetch("lines", queryset=InvoiceLine.objects.order_by("id")),
+        Prefetch("credit_applications", queryset=CreditApplication.objects.order_by("id")),
+    )
+
+
+def reconciliations_visible_to(user: User | AnonymousUser) -> QuerySet[Reconciliation]:
+    if not user.is_authenticated or not getattr(user, "is_platform_admin", False):
+        return Reconciliation.objects.none()
+    return Reconciliation.objects.select_related("provider_invoice")

@@ -1,0 +1,388 @@
+"""Invoice generation (DESIGN.md, "Invoices", "Money", "Tenant").
+
+`generate_month` (and `generate` for one tenant) runs in one transaction: the month's lock
+(the segments are shared by every tenant of the month), then each tenant's
+(tenant, month) lock, which finalize and void take too. It rebuilds the month's segments
+from the inventory, prices them with the month's price book, and per tenant either
+writes nothing (a draft with the same fingerprint, or a finalized invoice), rewrites the
+draft, creates one (replacing the last void invoice, if any), or removes a draft whose
+usage has gone. A tenant with no usage gets no invoice; a future month is refused; the
+current month gives a month-to-date draft.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from itertools import groupby
+from typing import Any
+
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from arcadia.errors import Conflict
+from arcadia.locks import lock_key, xact_lock
+from billing import pricing
+from billing.models import (
+    DEFAULT_CURRENCY,
+    Account,
+    Invoice,
+    InvoiceLine,
+    InvoiceStatus,
+    Rule,
+)
+from billing.periods import month_text, next_month, refuse_future
+from billing.services import bulk
+from billing.services.prices import PriceBook, refresh_prices
+from billing.services.segments import month_lock_name, plan_segments
+from billing.services.usage import Costs, Usage, month_usage, owner_share
+from tenants.models import Tenant
+
+PERCENT_EXP = Decimal("0.001")
+
+
+def invoice_lock_name(tenant_id: int, month: date) -> str:
+    return f"billing:invoice:{tenant_id}:{month:%Y-%m}"
+
+
+@dataclass
+class TenantInvoice:
+    """What generation did for one tenant."""
+
+    tenant_id: int
+    tenant_name: str
+    invoice_id: int | None
+    number: str | None
+    status: str
+    outcome: str  # created | rewritten | unchanged | finalized (untouched) | removed
+    lines: int
+    subtotal: Decimal
+    total: Decimal
+    currency: str
+
+
+@dataclass
+class Generation:
+    month: date
+    rule: Rule
+    invoices: list[TenantInvoice] = field(default_factory=list)
+    unallocated_cost: Decimal = Decimal("0.00")  # USD, before markup, rounded per line
+    segments_inserted: int = 0
+    segments_deleted: int = 0
+
+    @property
+    def wrote(self) -> bool:
+        return bool(self.segments_inserted or self.segments_deleted) or any(
+            i.outcome in ("created", "rewritten", "removed") for i in self.invoices
+        )
+
+
+@dataclass(frozen=True)
+class _Terms:
+    currency: str
+    markup: Decimal
+
+
+def _terms(tenant_ids: Iterable[int]) -> dict[int, _Terms]:
+    """Each tenant's markup and currency; no account row means 0 %, USD."""
+    terms = {tid: _Terms(DEFAULT_CURRENCY, Decimal("0.000")) for tid in tenant_ids}
+    for account in Account.objects.filter(tenant_id__in=list(terms)):
+        terms[account.tenant_id] = _Terms(
+            account.currency, account.markup_percent.quantize(PERCENT_EXP)
+        )
+    return terms
+
+
+def _lock_tenants(tenant_ids: list[int], month: date) -> None:
+    """Every (tenant, month) lock in one statement, in a fixed order."""
+    keys = sorted(lock_key(invoice_lock_name(tid, month)) for tid in tenant_ids)
+    if keys:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(k) FROM unnest(%s::bigint[]) AS k", [keys])
+
+
+def _canon(value: Any) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    return str(value)
+
+
+LINE_COLUMNS = (
+    "resource_id",
+    "urn",
+    "project_name",
+    "size_slug",
+    "usage_start",
+    "usage_end",
+    "seconds",
+    "quantity",
+    "price_hourly",
+    "price_monthly",
+    "capped",
+    "cost",
+    "amount",
+    "currency",
+)
+_COPY_LINES_SQL = f"COPY billing_invoice_lines (invoice_id, {', '.join(LINE_COLUMNS)}) FROM STDIN"
+_AMOUNT = LINE_COLUMNS.index("amount")
+
+
+class _Draft:
+    """One tenant's invoice as it is priced. Each line, as it streams past, goes into the
+    fingerprint (lines, prices, markup, rule: equal inputs, equal hash) and into a COPY
+    spool; memory holds none of them."""
+
+    def __init__(self, rule: Rule, terms: _Terms) -> None:
+        header = f"{rule}|{terms.currency}|{_canon(terms.markup)}\n"
+        self._digest = hashlib.sha256(header.encode())
+        self.subtotal = Decimal("0.00")
+        self.count = 0
+        self._spool = bulk.spool()
+
+    def add(self, values: tuple[Any, ...]) -> None:
+        self._digest.update(("|".join(_canon(v) for v in values) + "\n").encode())
+        self._spool.write(bulk.row(*values))
+        self.subtotal += values[_AMOUNT]
+        self.count += 1
+
+    @property
+    def fingerprint(self) -> str:
+        return self._digest.hexdigest()
+
+    def write_lines(self, invoice_id: int) -> None:
+        bulk.copy_from(_COPY_LINES_SQL, self._spool, prefix=f"{invoice_id}\t".encode())
+
+    def close(self) -> None:
+        self._spool.close()
+
+
+def _line(usage: Usage, *, book: PriceBook, costs: Costs, terms: _Terms) -> tuple[Any, ...]:
+    """One (tenant, resource, size) line, in `LINE_COLUMNS` order."""
+    price = book.prices[(usage.size_slug, terms.currency)]
+    share = owner_share(costs, price, usage)
+    return (
+        usage.resource_id,
+        usage.urn,
+        usage.project_name,
+        usage.size_slug,
+        usage.usage_start,
+        usage.usage_end,
+        usage.seconds,
+        share.hours,
+        price.price_hourly,
+        price.price_monthly,
+        costs(price, usage.total_seconds).capped,
+        share.cost,
+        pricing.line_amount(share.cost, terms.markup),
+        terms.currency,
+    )
+
+
+def generate(
+    tenant: Tenant,
+    month: date,
+    *,
+    actor: str,
+    client: Any = None,
+    now: datetime | None = None,
+) -> Generation:
+    """One tenant's invoice for `month` (see `generate_month`)."""
+    return generate_month(month, tenant=tenant, actor=actor, client=client, now=now)
+
+
+def generate_month(
+    month: date,
+    *,
+    tenant: Tenant | None = None,
+    actor: str,
+    client: Any = None,
+    now: datetime | None = None,
+) -> Generation:
+    """Draft invoices of `month` for every tenant with usage (or one tenant).
+
+    With `client` (a DO client), the price book is refreshed first. A size with no price
+    fails the whole generation, naming it, before anything is written."""
+    now = now or timezone.now()
+    refuse_future(month, now=now)
+    if client is not None:
+        refresh_prices(client, now=now)
+    rule = pricing.rule_for(month)
+    result = Generation(month, rule)
+    with transaction.atomic():
+        xact_lock(month_lock_name(month))
+        plan = plan_segments(month)
+        try:
+            owners = {t for t, _ in plan.usage if t is not None}
+            terms = _terms(owners | ({tenant.pk} if tenant else set()))
+            book = PriceBook.load(month)
+            # The prices this generation prices with: every owner's (or, for one tenant,
+            # its own and the unallocated), each in its owner's currency.
+            book.require(
+                {
+                    (size, terms[t].currency if t is not None else DEFAULT_CURRENCY)
+                    for t, size in plan.usage
+                    if tenant is None or t is None or t == tenant.pk
+                }
+            )
+        except BaseException:
+            plan.discard()
+            raise
+        plan.apply()
+        result.segments_inserted, result.segments_deleted = plan.to_insert, len(plan.to_delete)
+
+        live = Invoice.objects.filter(period_start=month).exclude(status=InvoiceStatus.VOID)
+        if tenant is not None:
+            tenant_ids = [tenant.pk]
+        else:
+            tenant_ids = sorted(owners | set(live.values_list("tenant_id", flat=True)))
+        _lock_tenants(tenant_ids, month)
+        existing: dict[int, list[Invoice]] = {}
+        for invoice in live.filter(tenant_id__in=tenant_ids):
+            existing.setdefault(invoice.tenant_id, []).append(invoice)
+        names = dict(Tenant.objects.filter(pk__in=tenant_ids).values_list("pk", "name"))
+        # A new draft replaces the tenant's last void invoice of the month (if any).
+        replaces: dict[tuple[int, str], int] = {}
+        voids = Invoice.objects.filter(
+            period_start=month, status=InvoiceStatus.VOID, replaced_by__isnull=True
+        ).order_by("voided_at", "id")
+        for tid, currency, pk in voids.values_list("tenant_id", "currency", "pk"):
+            replaces[(tid, currency)] = pk
+        terms.update(_terms(set(tenant_ids) - terms.keys()))
+
+        costs = Costs(rule)
+        rows = month_usage(month, tenant_ids=None if tenant is None else tenant_ids)
+        for owner, group in groupby(rows, key=lambda u: u.tenant_id):
+            if owner is None:
+                for usage in group:
+                    price = book.prices[(usage.size_slug, DEFAULT_CURRENCY)]
+                    result.unallocated_cost += pricing.round_cents(
+                        owner_share(costs, price, usage).cost
+                    )
+                continue
+            draft = _Draft(rule, terms[owner])
+            try:
+                for usage in group:
+                    draft.add(_line(usage, book=book, costs=costs, terms=terms[owner]))
+                result.invoices.append(
+                    _write(
+                        owner,
+                        names.get(owner, str(owner)),
+                        month,
+                        rule,
+                        terms[owner],
+                        draft,
+                        existing.pop(owner, []),
+                        replaces,
+                    )
+                )
+            finally:
+                draft.close()
+        for owner, invoices in sorted(existing.items()):
+            for invoice in invoices:
+                result.invoices.append(_remove_if_draft(invoice, names.get(owner, str(owner))))
+    return result
+
+
+def _write(
+    tenant_id: int,
+    tenant_name: str,
+    month: date,
+    rule: Rule,
+    terms: _Terms,
+    draft: _Draft,
+    existing: list[Invoice],
+    replaces: dict[tuple[int, str], int],
+) -> TenantInvoice:
+    subtotal, print_ = draft.subtotal, draft.fingerprint
+    current = None
+    for invoice in existing:
+        if invoice.currency == terms.currency:
+            current = invoice
+        else:  # the account changed currency: a draft in the old one has no usage left
+            _remove_if_draft(invoice, tenant_name)
+
+    def outcome(invoice: Invoice, what: str, count: int) -> TenantInvoice:
+        return TenantInvoice(
+            tenant_id,
+            tenant_name,
+            invoice.pk,
+            invoice.number,
+            invoice.status,
+            what,
+            count,
+            invoice.subtotal,
+            invoice.total,
+            invoice.currency,
+        )
+
+    if current is not None and current.status != InvoiceStatus.DRAFT:
+        return outcome(current, "finalized (untouched)", current.lines.count())
+    if current is not None and current.fingerprint == print_:
+        return outcome(current, "unchanged", draft.count)
+
+    values = {
+        "rule": rule,
+        "markup_percent": terms.markup,
+        "subtotal": subtotal,
+        "credits_total": Decimal("0.00"),
+        "total": subtotal,
+        "fingerprint": print_,
+    }
+    if current is not None:
+        written = Invoice.objects.filter(pk=current.pk, status=InvoiceStatus.DRAFT).update(
+            **values, updated_at=timezone.now()
+        )
+        if written != 1:  # cannot happen under the tenant's lock; refuse rather than guess
+            raise Conflict(f"Invoice {current.pk} changed while it was being regenerated.")
+        InvoiceLine.objects.filter(invoice_id=current.pk).delete()
+        invoice, what = current, "rewritten"
+        for name, value in values.items():
+            setattr(invoice, name, value)
+    else:
+        try:
+            # No savepoint: under the tenant's lock this cannot collide, and if it ever
+            # did, the whole generation rolls back with the Conflict.
+            invoice = Invoice.objects.create(
+                tenant_id=tenant_id,
+                period_start=month,
+                period_end=next_month(month),
+                currency=terms.currency,
+                status=InvoiceStatus.DRAFT,
+                replaces_id=replaces.get((tenant_id, terms.currency)),
+                **values,
+            )
+        except IntegrityError as exc:
+            raise Conflict(
+                f"Tenant {tenant_name} already has an invoice for {month_text(month)}."
+            ) from exc
+        what = "created"
+    draft.write_lines(invoice.pk)
+    return outcome(invoice, what, draft.count)
+
+
+def _remove_if_draft(invoice: Invoice, tenant_name: str) -> TenantInvoice:
+    """A tenant's usage is gone (moved away, or never real): its draft goes with it; a
+    finalized invoice stays as it was."""
+    if invoice.status == InvoiceStatus.DRAFT:
+        InvoiceLine.objects.filter(invoice_id=invoice.pk).delete()
+        Invoice.objects.filter(pk=invoice.pk, status=InvoiceStatus.DRAFT).delete()
+        what, count = "removed", 0
+    else:
+        what, count = "finalized (untouched)", invoice.lines.count()
+    return TenantInvoice(
+        invoice.tenant_id,
+        tenant_name,
+        invoice.pk if what != "removed" else None,
+        invoice.number,
+        invoice.status if what != "removed" else "removed",
+        what,
+        count,
+        invoice.subtotal,
+        invoice.total,
+        invoice.currency,
+    )
