@@ -7,9 +7,9 @@ Every write of a synced resource goes through `upsert_resources`, which for each
 3. restores a tombstoned resource that is seen again (`restored`);
 4. always bumps `last_seen_at` and resets `stale_strike_count` to 0.
 
-It is set-based: a page costs the same handful of queries whatever its size (a kind's
-writer lock, one read of existing rows joined to their project assignments, then at most
-one write of new and changed rows with their events, and one bump of the unchanged).
+It is set-based: a page costs the same queries whatever its size. One statement takes
+the kind's writer lock, bumps the unchanged rows and inserts the new ones with their
+events; at most one more writes the changed and restored rows with theirs.
 """
 
 from __future__ import annotations
@@ -25,53 +25,89 @@ import orjson
 from django.db import connection, transaction
 from django.utils import timezone
 
-from arcadia.locks import xact_lock
+from arcadia.locks import lock_key
 from inventory.kinds import MEANINGFUL_COLUMNS, ResourceRow
 from inventory.models import PROVIDER_DO, EventType
 
-# The page goes to Postgres as one jsonb parameter and is compared there with the stored
-# rows: old values come back only for rows whose meaningful columns differ, so an
-# unchanged page transfers (and Postgres renders) no `attrs` at all.
-_EXISTING_SQL = """
-SELECT p.provider_id, r.id, r.project_id, r.deleted_at, a.project_id,
-       CASE WHEN r.id IS NOT NULL
+# One statement per page does the common cases in Postgres: it compares the page (one
+# jsonb parameter) with the stored rows, bumps the unchanged ones, inserts the new ones
+# with their `discovered` events, and hands back only the rows that differ (with their
+# old values) for Python to diff. A page costs one round trip however large it is; one
+# round trip matters because each is a wait for the GIL behind the page prefetch thread.
+_PAGE_SQL = """
+SELECT pg_advisory_xact_lock(%(lock)s);
+WITH page AS (
+    SELECT p.*, ARRAY(SELECT jsonb_array_elements_text(p.tags))::varchar[] AS tag_array
+      FROM jsonb_to_recordset(%(rows)s::jsonb) AS p(
+           provider_id text, urn text, name text, region text, size_slug text,
+           status text, tags jsonb, attrs jsonb)
+), joined AS (
+    SELECT page.*, r.id AS rid, r.project_id AS old_project, r.deleted_at,
+           COALESCE(a.project_id, r.project_id) AS project_id,
+           r.id IS NOT NULL AND r.deleted_at IS NULL
              AND (r.name, r.region, r.size_slug, r.status, r.tags, r.attrs)
-                 IS DISTINCT FROM
-                 (p.name, p.region, p.size_slug, p.status,
-                  ARRAY(SELECT jsonb_array_elements_text(p.tags))::varchar[], p.attrs)
-            THEN jsonb_build_object(
-                'name', r.name, 'region', r.region, 'size_slug', r.size_slug,
-                'status', r.status, 'tags', to_jsonb(r.tags), 'attrs', r.attrs)::text
-       END
-  FROM jsonb_to_recordset(%s::jsonb) AS p(
-        provider_id text, name text, region text, size_slug text, status text,
-        tags jsonb, attrs jsonb)
-  LEFT JOIN cloud_resources r
-         ON r.provider = %s AND r.kind = %s AND r.provider_id = p.provider_id
-  LEFT JOIN cloud_project_assignments a ON a.urn = %s || p.provider_id
+                 IS NOT DISTINCT FROM
+                 (page.name, page.region, page.size_slug, page.status, page.tag_array,
+                  page.attrs)
+             AND COALESCE(a.project_id, r.project_id) IS NOT DISTINCT FROM r.project_id
+             AS unchanged,
+           CASE WHEN r.id IS NOT NULL THEN jsonb_build_object(
+               'name', r.name, 'region', r.region, 'size_slug', r.size_slug,
+               'status', r.status, 'tags', to_jsonb(r.tags), 'attrs', r.attrs) END AS old
+      FROM page
+      LEFT JOIN cloud_resources r
+             ON r.provider = %(provider)s AND r.kind = %(kind)s
+            AND r.provider_id = page.provider_id
+      LEFT JOIN cloud_project_assignments a ON a.urn = page.urn
+), bumped AS (
+    UPDATE cloud_resources r SET last_seen_at = %(seen_at)s, stale_strike_count = 0
+      FROM joined WHERE r.id = joined.rid AND joined.unchanged
+    RETURNING r.id
+), inserted AS (
+    INSERT INTO cloud_resources (
+        provider, kind, provider_id, urn, project_id, name, region, size_slug, status, tags,
+        attrs, first_seen_at, last_seen_at, stale_strike_count, deleted_at, created_at,
+        updated_at)
+    SELECT %(provider)s, %(kind)s, provider_id, urn, project_id, name, region, size_slug,
+           status, tag_array, attrs, %(seen_at)s, %(seen_at)s, 0, NULL, %(now)s, %(now)s
+      FROM joined WHERE rid IS NULL
+    ON CONFLICT (provider, kind, provider_id) DO NOTHING
+    RETURNING id, provider_id, project_id
+), discovered AS (
+    INSERT INTO cloud_resource_events (resource_id, event, changes, actor, occurred_at)
+    SELECT inserted.id, 'discovered',
+           jsonb_build_object(
+               'name', jsonb_build_array(NULL, page.name),
+               'region', jsonb_build_array(NULL, page.region),
+               'size_slug', jsonb_build_array(NULL, page.size_slug),
+               'status', jsonb_build_array(NULL, page.status),
+               'tags', jsonb_build_array(NULL, page.tags),
+               'project', jsonb_build_array(NULL, inserted.project_id)),
+           %(actor)s, %(seen_at)s
+      FROM inserted JOIN page USING (provider_id)
+)
+SELECT provider_id, rid, old_project, project_id, deleted_at, old::text
+  FROM joined WHERE rid IS NOT NULL AND NOT unchanged
+UNION ALL
+SELECT NULL, (SELECT count(*) FROM inserted), (SELECT count(*) FROM bumped), NULL, NULL, NULL
 """
 
-# New and changed rows are written, and their events appended, in one statement: the page
-# travels as a single jsonb parameter, so its cost does not grow with the row count.
+# Rows that changed or came back are written, with their events, in one statement.
 _WRITE_SQL = """
 WITH page AS (
     SELECT * FROM jsonb_to_recordset(%(rows)s::jsonb) AS x(
         provider_id text, urn text, project_id bigint, name text, region text,
         size_slug text, status text, tags jsonb, attrs jsonb, event text, changes jsonb)
 ), written AS (
-    INSERT INTO cloud_resources AS r (
-        provider, kind, provider_id, urn, project_id, name, region, size_slug, status, tags,
-        attrs, first_seen_at, last_seen_at, stale_strike_count, deleted_at, created_at,
-        updated_at)
-    SELECT %(provider)s, %(kind)s, provider_id, urn, project_id, name, region, size_slug,
-           status, ARRAY(SELECT jsonb_array_elements_text(tags))::varchar[], attrs,
-           %(seen_at)s, %(seen_at)s, 0, NULL, %(now)s, %(now)s
+    UPDATE cloud_resources AS r SET
+        urn = page.urn, project_id = page.project_id, name = page.name,
+        region = page.region, size_slug = page.size_slug, status = page.status,
+        tags = ARRAY(SELECT jsonb_array_elements_text(page.tags))::varchar[],
+        attrs = page.attrs, last_seen_at = %(seen_at)s, stale_strike_count = 0,
+        deleted_at = NULL, updated_at = %(now)s
       FROM page
-    ON CONFLICT (provider, kind, provider_id) DO UPDATE SET
-        urn = EXCLUDED.urn, project_id = EXCLUDED.project_id, name = EXCLUDED.name,
-        region = EXCLUDED.region, size_slug = EXCLUDED.size_slug, status = EXCLUDED.status,
-        tags = EXCLUDED.tags, attrs = EXCLUDED.attrs, last_seen_at = EXCLUDED.last_seen_at,
-        stale_strike_count = 0, deleted_at = NULL, updated_at = EXCLUDED.updated_at
+     WHERE r.provider = %(provider)s AND r.kind = %(kind)s
+       AND r.provider_id = page.provider_id
     RETURNING r.id, r.provider_id
 )
 INSERT INTO cloud_resource_events (resource_id, event, changes, actor, occurred_at)
@@ -96,15 +132,6 @@ class UpsertOutcome:
     def add(self, other: UpsertOutcome) -> None:
         for name in ("seen", "discovered", "updated", "restored", "unchanged"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
-
-
-@dataclass(frozen=True)
-class _Existing:
-    id: int
-    # The stored meaningful columns, or None when they equal the incoming row's.
-    differing: dict[str, Any] | None
-    project_id: int | None
-    deleted_at: datetime | None
 
 
 def writer_lock_name(kind: str) -> str:
@@ -136,37 +163,6 @@ def _row_values(row: ResourceRow, project_id: int | None) -> dict[str, Any]:
     }
 
 
-def _read_existing(
-    kind: str, batch: dict[str, ResourceRow]
-) -> tuple[dict[str, _Existing], dict[str, int | None]]:
-    """Existing rows (their old values only where they differ) and DO's project
-    assignment for each id, in one query."""
-    page = [
-        {
-            "provider_id": pid,
-            "name": row.name,
-            "region": row.region,
-            "size_slug": row.size_slug,
-            "status": row.status,
-            "tags": list(row.tags),
-            "attrs": row.attrs,
-        }
-        for pid, row in batch.items()
-    ]
-    existing: dict[str, _Existing] = {}
-    assigned: dict[str, int | None] = {}
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _EXISTING_SQL,
-            [_dumps(page), PROVIDER_DO, kind, f"do:{kind}:"],
-        )
-        for pid, rid, project, deleted, assign, old in cursor:
-            assigned[pid] = assign
-            if rid is not None:
-                existing[pid] = _Existing(rid, json.loads(old) if old else None, project, deleted)
-    return existing, assigned
-
-
 def upsert_resources(
     kind: str, rows: Iterable[ResourceRow], *, seen_at: datetime, actor: str
 ) -> UpsertOutcome:
@@ -177,73 +173,99 @@ def upsert_resources(
     if not batch:
         return outcome
 
-    with transaction.atomic():
-        # Serialises chokepoint writers of this kind (a sync page and a saga recording its
-        # new droplet) so two of them never both "discover" one resource.
-        xact_lock(writer_lock_name(kind))
-        existing, assigned = _read_existing(kind, batch)
-
-        to_write: list[dict[str, Any]] = []
-        unchanged_ids: list[int] = []
-
-        for provider_id, row in batch.items():
-            current = existing.get(provider_id)
-            # DO's assignment wins; a resource missing from the assignments keeps its project.
-            project_id = assigned.get(provider_id) or (current.project_id if current else None)
-            values = _row_values(row, project_id)
-
-            if current is None:
-                changes = {f: [None, values[f]] for f in (*MEANINGFUL_COLUMNS, "project")}
-                event = EventType.DISCOVERED
-                outcome.discovered += 1
-            else:
-                # Unchanged columns come back as None: only the project can differ then.
-                old = {**(current.differing or values), "project": current.project_id}
-                changes = diff_row(old, values)
-                if current.deleted_at is not None:
-                    changes["deleted_at"] = [current.deleted_at.isoformat(), None]
-                    event = EventType.RESTORED
-                    outcome.restored += 1
-                elif changes:
-                    event = EventType.TAGGED if changes.keys() == {"tags"} else EventType.UPDATED
-                    outcome.updated += 1
-                else:
-                    unchanged_ids.append(current.id)
-                    outcome.unchanged += 1
-                    continue
-
-            to_write.append(
+    with transaction.atomic(), connection.cursor() as cursor:
+        # The statement first takes the kind's writer lock, serialising chokepoint writers
+        # (a sync page and a saga recording its new droplet) so two never both "discover"
+        # one resource; the lock is its own statement so the comparison that follows
+        # reads a snapshot taken after it.
+        cursor.execute(
+            _PAGE_SQL,
+            {
+                "lock": lock_key(writer_lock_name(kind)),
+                "rows": _dumps(
+                    [
+                        {
+                            "provider_id": pid,
+                            "urn": row.urn,
+                            "name": row.name,
+                            "region": row.region,
+                            "size_slug": row.size_slug,
+                            "status": row.status,
+                            "tags": list(row.tags),
+                            "attrs": row.attrs,
+                        }
+                        for pid, row in batch.items()
+                    ]
+                ),
+                "provider": PROVIDER_DO,
+                "kind": kind,
+                "seen_at": seen_at,
+                "now": timezone.now(),
+                "actor": actor,
+            },
+        )
+        cursor.nextset()  # past the lock's result, to the page's
+        to_write, unchanged_ids = _plan_changes(cursor.fetchall(), batch, outcome)
+        if to_write:
+            cursor.execute(
+                _WRITE_SQL,
                 {
-                    "provider_id": provider_id,
-                    "urn": row.urn,
-                    "project_id": project_id,
-                    "name": row.name,
-                    "region": row.region,
-                    "size_slug": row.size_slug,
-                    "status": row.status,
-                    "tags": list(row.tags),
-                    "attrs": row.attrs,
-                    "event": event,
-                    "changes": changes,
-                }
+                    "rows": _dumps(to_write),
+                    "provider": PROVIDER_DO,
+                    "kind": kind,
+                    "seen_at": seen_at,
+                    "now": timezone.now(),
+                    "actor": actor,
+                },
             )
-
-        with connection.cursor() as cursor:
-            if to_write:
-                cursor.execute(
-                    _WRITE_SQL,
-                    {
-                        "rows": _dumps(to_write),
-                        "provider": PROVIDER_DO,
-                        "kind": kind,
-                        "seen_at": seen_at,
-                        "now": timezone.now(),
-                        "actor": actor,
-                    },
-                )
-            if unchanged_ids:
-                cursor.execute(_BUMP_SQL, [seen_at, _pg_array(unchanged_ids)])
+        if unchanged_ids:
+            cursor.execute(_BUMP_SQL, [seen_at, _pg_array(unchanged_ids)])
     return outcome
+
+
+def _plan_changes(
+    results: list[tuple[Any, ...]], batch: dict[str, ResourceRow], outcome: UpsertOutcome
+) -> tuple[list[dict[str, Any]], list[int]]:
+    """Diffs the rows the page statement handed back (changed or tombstoned ones) and
+    plans their writes; fills in the counts the statement did itself."""
+    to_write: list[dict[str, Any]] = []
+    unchanged_ids: list[int] = []
+    for provider_id, rid, old_project, project_id, deleted_at, old in results:
+        if provider_id is None:  # the counts row
+            outcome.discovered += rid
+            outcome.unchanged += old_project
+            continue
+        row = batch[provider_id]
+        values = _row_values(row, project_id)
+        changes = diff_row({**json.loads(old), "project": old_project}, values)
+        if deleted_at is not None:
+            changes["deleted_at"] = [deleted_at.isoformat(), None]
+            event = EventType.RESTORED
+            outcome.restored += 1
+        elif changes:
+            event = EventType.TAGGED if changes.keys() == {"tags"} else EventType.UPDATED
+            outcome.updated += 1
+        else:
+            # Postgres saw a difference Python's equality does not (e.g. 1 against 1.0).
+            unchanged_ids.append(rid)
+            outcome.unchanged += 1
+            continue
+        to_write.append(
+            {
+                "provider_id": provider_id,
+                "urn": row.urn,
+                "project_id": project_id,
+                "name": row.name,
+                "region": row.region,
+                "size_slug": row.size_slug,
+                "status": row.status,
+                "tags": list(row.tags),
+                "attrs": row.attrs,
+                "event": event,
+                "changes": changes,
+            }
+        )
+    return to_write, unchanged_ids
 
 
 def _json_default(value: Any) -> Any:
