@@ -12,12 +12,15 @@ Idempotent, so `bin/up` can run it on every start:
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import httpx
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
+from django.utils import timezone
 from django.utils.text import slugify
 
 from drift.models import Provisioned
@@ -65,6 +68,19 @@ class Command(BaseCommand):
                 self.stdout.write(line)
             for line in self._seed_drift():
                 self.stdout.write(line)
+            self._bill_last_month()
+
+    def _bill_last_month(self) -> None:
+        """Last month's draft invoices and the reconciliation against the simulator's own
+        bill, so the console's billing pages have something to show. A failure here is
+        reported, not fatal: the demo still serves."""
+        today = timezone.now().date()
+        last_month = (today.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+        for command in ("generate_invoices", "reconcile_billing"):
+            try:
+                call_command(command, "--month", last_month, stdout=self.stdout)
+            except CommandError as exc:
+                self.stderr.write(f"{command} --month {last_month}: {exc}")
 
     @transaction.atomic
     def _ensure_admin(self, username: str, password: str) -> User:
