@@ -4,17 +4,17 @@ connection, against committed data (DESIGN.md: at most one non-void invoice per
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import connection
 
 from billing.models import Invoice, InvoiceStatus, Price, UsageSegment
 from billing.services.invoices import finalize, generate
 from billing.tests.conftest import NOW, Droplet, at, month
 from billing.tests.conftest import generate as generate_text
+from tests.concurrency import Worker
+from tests.concurrency import run_all as run_concurrently
 from tests.factories import CloudProjectFactory, PriceFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -22,38 +22,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 WAIT = 20.0
 
 
-class Worker(threading.Thread):
-    def __init__(self, target: Callable[[], Any]) -> None:
-        super().__init__(daemon=True)
-        self._fn = target
-        self.result: Any = None
-        self.error: BaseException | None = None
-
-    def run(self) -> None:
-        try:
-            self.result = self._fn()
-        except BaseException as exc:
-            self.error = exc
-        finally:
-            connection.close()
-
-
 def run_all(*targets: Callable[[], Any]) -> list[Worker]:
-    barrier = threading.Barrier(len(targets))
-
-    def gated(fn: Callable[[], Any]) -> Callable[[], Any]:
-        def run() -> Any:
-            barrier.wait(timeout=WAIT)
-            return fn()
-
-        return run
-
-    workers = [Worker(gated(t)) for t in targets]
-    for w in workers:
-        w.start()
-    for w in workers:
-        w.join(WAIT * 3)
-        assert not w.is_alive(), "a worker hung"
+    """Every target at once; none may fail."""
+    workers = run_concurrently(*targets, wait=WAIT)
     for w in workers:
         assert w.error is None, repr(w.error)
     return workers

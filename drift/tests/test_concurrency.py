@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Count
 
 from arcadia.errors import Conflict
@@ -20,48 +19,12 @@ from drift.services.accept import accept_drift
 from drift.services.detection import detect_drift
 from drift.tests.conftest import open_drift, provision, set_live
 from inventory.models import CloudResourceEvent, EventType
+from tests.concurrency import Worker, run_all
 from tests.factories import CloudResourceFactory, PlatformAdminFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 WAIT = 10.0  # seconds; a thread still blocked after this is a failure, not a hang
-
-
-class Worker(threading.Thread):
-    """Runs `target` on its own database connection and keeps its result or error."""
-
-    def __init__(self, target: Callable[[], Any]) -> None:
-        super().__init__(daemon=True)
-        self._target_fn = target
-        self.result: Any = None
-        self.error: BaseException | None = None
-
-    def run(self) -> None:
-        try:
-            self.result = self._target_fn()
-        except BaseException as exc:
-            self.error = exc
-        finally:
-            connection.close()
-
-
-def run_all(*targets: Callable[[], Any]) -> list[Worker]:
-    barrier = threading.Barrier(len(targets))
-
-    def gated(fn: Callable[[], Any]) -> Callable[[], Any]:
-        def run() -> Any:
-            barrier.wait(timeout=WAIT)
-            return fn()
-
-        return run
-
-    workers = [Worker(gated(t)) for t in targets]
-    for w in workers:
-        w.start()
-    for w in workers:
-        w.join(WAIT * 3)
-        assert not w.is_alive(), "a worker hung"
-    return workers
 
 
 def drifted_fleet(count: int) -> list:
