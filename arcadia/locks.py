@@ -33,14 +33,6 @@ def xact_lock(name: str, *, timeout_ms: int | None = None) -> None:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [lock_key(name)])
 
 
-def try_xact_lock(name: str) -> bool:
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError(f"try_xact_lock({name!r}) must run inside a transaction")
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [lock_key(name)])
-        return bool(cursor.fetchone()[0])
-
-
 @contextmanager
 def session_lock(name: str) -> Iterator[bool]:
     """Yields True while holding the lock, False when another session holds it."""
