@@ -41,6 +41,16 @@ def ensure_crontab_task(
             "kwargs": json.dumps(kwargs or {}),
             "description": description,
         },
+        # Without a last run, beat treats a new crontab entry as due at once and runs it
+        # off schedule at its first start; from "now" the next run is the cron time.
+        create_defaults={
+            "task": task,
+            "crontab": schedule,
+            "queue": queue,
+            "kwargs": json.dumps(kwargs or {}),
+            "description": description,
+            "last_run_at": _now(),
+        },
     )
     _mark_changed(PeriodicTasks)
 
@@ -70,9 +80,13 @@ def remove_task(apps: Any, *, name: str) -> None:
     _mark_changed(apps.get_model("django_celery_beat", "PeriodicTasks"))
 
 
+def _now() -> Any:
+    from django.utils import timezone
+
+    return timezone.now()
+
+
 def _mark_changed(PeriodicTasks: Any) -> None:
     # `.update_or_create` on historical models fires no signals: tell beat ourselves, as
     # PeriodicTasks.update_changed() does, so a running beat reloads its schedule.
-    from django.utils import timezone
-
-    PeriodicTasks.objects.update_or_create(ident=1, defaults={"last_update": timezone.now()})
+    PeriodicTasks.objects.update_or_create(ident=1, defaults={"last_update": _now()})

@@ -53,3 +53,6 @@ def test_beat_runs_the_full_sync_at_minute_15():
     task = PeriodicTask.objects.get(task="inventory.sync_full")
     assert task.crontab.minute == "15" and task.crontab.hour == "*"
     assert task.queue == "cloud_sync_full" and task.enabled
+    # A last run seeded at migration time: beat's first start waits for :15 instead of
+    # treating the entry as overdue.
+    assert task.last_run_at is not None
