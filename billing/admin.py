@@ -17,6 +17,7 @@ from django.utils.html import format_html
 from arcadia.errors import DomainError
 from billing.exports import invoice_csv, invoice_csv_filename
 from billing.models import (
+    LINE_FIELDS,
     Account,
     Credit,
     CreditApplication,
@@ -60,21 +61,7 @@ class ReadOnlyInline(admin.TabularInline):
 
 class InvoiceLineInline(ReadOnlyInline):
     model = InvoiceLine
-    fields = (
-        "urn",
-        "project_name",
-        "size_slug",
-        "usage_start",
-        "usage_end",
-        "seconds",
-        "quantity",
-        "price_hourly",
-        "price_monthly",
-        "capped",
-        "cost",
-        "amount",
-        "currency",
-    )
+    fields = LINE_FIELDS
     readonly_fields = fields
     ordering = ["id"]
 

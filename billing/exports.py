@@ -5,23 +5,9 @@ from __future__ import annotations
 import csv
 import io
 
-from billing.models import Invoice
+from billing.models import LINE_FIELDS, Invoice
 
-COLUMNS = [
-    "urn",
-    "project_name",
-    "size_slug",
-    "usage_start",
-    "usage_end",
-    "seconds",
-    "quantity",
-    "price_hourly",
-    "price_monthly",
-    "capped",
-    "cost",
-    "amount",
-    "currency",
-]
+COLUMNS = list(LINE_FIELDS)
 
 
 def invoice_csv(invoice: Invoice) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from billing.models import (
+    LINE_FIELDS,
     CreditApplication,
     Invoice,
     InvoiceLine,
@@ -41,23 +42,7 @@ INVOICE_FIELDS = [
 class InvoiceLineSerializer(serializers.ModelSerializer):
     class Meta:
         model = InvoiceLine
-        fields = [
-            "id",
-            "resource",
-            "urn",
-            "project_name",
-            "size_slug",
-            "usage_start",
-            "usage_end",
-            "seconds",
-            "quantity",
-            "price_hourly",
-            "price_monthly",
-            "capped",
-            "cost",
-            "amount",
-            "currency",
-        ]
+        fields = ["id", "resource", *LINE_FIELDS]
 
 
 class CreditApplicationSerializer(serializers.ModelSerializer):

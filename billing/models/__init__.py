@@ -15,6 +15,7 @@ from billing.models.fields import (
     TsTzRange,
 )
 from billing.models.invoices import (
+    LINE_FIELDS,
     Credit,
     CreditApplication,
     Invoice,
@@ -36,6 +37,7 @@ from billing.models.usage import UsageSegment
 __all__ = [
     "COST_PLACES",
     "DEFAULT_CURRENCY",
+    "LINE_FIELDS",
     "QUANTITY_PLACES",
     "Account",
     "Credit",

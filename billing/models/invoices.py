@@ -115,6 +115,25 @@ class Invoice(models.Model):
         return f"{self.period_start:%Y-%m}"
 
 
+# What a line says, in the order every surface shows it (console, API, CSV) and
+# generation writes it.
+LINE_FIELDS = (
+    "urn",
+    "project_name",
+    "size_slug",
+    "usage_start",
+    "usage_end",
+    "seconds",
+    "quantity",
+    "price_hourly",
+    "price_monthly",
+    "capped",
+    "cost",
+    "amount",
+    "currency",
+)
+
+
 class InvoiceLine(models.Model):
     """One (tenant, resource, size) of a month. Frozen by a trigger once the invoice is
     finalized."""

@@ -28,6 +28,7 @@ from arcadia.locks import lock_key, xact_lock
 from billing import pricing
 from billing.models import (
     DEFAULT_CURRENCY,
+    LINE_FIELDS,
     Account,
     Invoice,
     InvoiceLine,
@@ -112,22 +113,7 @@ def _canon(value: Any) -> str:
     return str(value)
 
 
-LINE_COLUMNS = (
-    "resource_id",
-    "urn",
-    "project_name",
-    "size_slug",
-    "usage_start",
-    "usage_end",
-    "seconds",
-    "quantity",
-    "price_hourly",
-    "price_monthly",
-    "capped",
-    "cost",
-    "amount",
-    "currency",
-)
+LINE_COLUMNS = ("resource_id", *LINE_FIELDS)
 _COPY_LINES_SQL = f"COPY billing_invoice_lines (invoice_id, {', '.join(LINE_COLUMNS)}) FROM STDIN"
 _AMOUNT = LINE_COLUMNS.index("amount")
 
