@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from arcadia.admin import ViewOnlyAdmin, ViewOnlyInline
 from arcadia.errors import DomainError
 from billing.exports import invoice_csv, invoice_csv_filename
 from billing.models import (
@@ -32,41 +33,14 @@ from billing.models import (
 from billing.services.invoices import finalize, void
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        # Viewable, never editable: services are the only writers.
-        return request.method in ("GET", "HEAD") and super().has_view_permission(request, obj)
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-    show_change_link = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class InvoiceLineInline(ReadOnlyInline):
+class InvoiceLineInline(ViewOnlyInline):
     model = InvoiceLine
     fields = LINE_FIELDS
     readonly_fields = fields
     ordering = ["id"]
 
 
-class CreditApplicationInline(ReadOnlyInline):
+class CreditApplicationInline(ViewOnlyInline):
     model = CreditApplication
     fields = ("credit", "amount", "applied_at", "returned_at")
     readonly_fields = fields
@@ -90,7 +64,7 @@ def _may_resolve(modeladmin: admin.ModelAdmin, request: HttpRequest) -> bool:
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(ReadOnlyAdmin):
+class InvoiceAdmin(ViewOnlyAdmin):
     list_display = [
         "label",
         "tenant",
@@ -222,7 +196,7 @@ class InvoiceAdmin(ReadOnlyAdmin):
         return response
 
 
-class ReconciliationLineInline(ReadOnlyInline):
+class ReconciliationLineInline(ViewOnlyInline):
     model = ReconciliationLine
     fields = (
         "status",
@@ -238,7 +212,7 @@ class ReconciliationLineInline(ReadOnlyInline):
 
 
 @admin.register(Reconciliation)
-class ReconciliationAdmin(ReadOnlyAdmin):
+class ReconciliationAdmin(ViewOnlyAdmin):
     list_display = [
         "id",
         "month",
@@ -290,7 +264,7 @@ class ReconciliationAdmin(ReadOnlyAdmin):
 
 
 @admin.register(ReconciliationLine)
-class ReconciliationLineAdmin(ReadOnlyAdmin):
+class ReconciliationLineAdmin(ViewOnlyAdmin):
     list_display = [
         "provider_resource_id",
         "status",
@@ -305,7 +279,7 @@ class ReconciliationLineAdmin(ReadOnlyAdmin):
     search_fields = ["provider_resource_id", "description"]
 
 
-class ProviderInvoiceItemInline(ReadOnlyInline):
+class ProviderInvoiceItemInline(ViewOnlyInline):
     model = ProviderInvoiceItem
     fields = (
         "product",
@@ -319,14 +293,14 @@ class ProviderInvoiceItemInline(ReadOnlyInline):
 
 
 @admin.register(ProviderInvoice)
-class ProviderInvoiceAdmin(ReadOnlyAdmin):
+class ProviderInvoiceAdmin(ViewOnlyAdmin):
     list_display = ["invoice_period", "invoice_uuid", "amount", "currency", "fetched_at"]
     exclude = ["raw"]
     inlines = [ProviderInvoiceItemInline]
 
 
 @admin.register(Price)
-class PriceAdmin(ReadOnlyAdmin):
+class PriceAdmin(ViewOnlyAdmin):
     list_display = [
         "size_slug",
         "kind",

@@ -19,6 +19,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
+from arcadia.admin import ViewOnlyAdmin
 from arcadia.errors import DomainError
 from drift.api.pagination import CappedCountPaginator
 from drift.models import Drift, DriftStatus, Provisioned
@@ -127,7 +128,7 @@ class AcceptActionForm(ActionForm):
 
 
 @admin.register(Drift)
-class DriftAdmin(admin.ModelAdmin):
+class DriftAdmin(ViewOnlyAdmin):
     list_display = [
         "id",
         "resource_link",
@@ -162,16 +163,6 @@ class DriftAdmin(admin.ModelAdmin):
     readonly_fields = DRIFT_PAGE
 
     # -- permissions: read-only, except the accept action ------------------------------
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        # Viewable, never editable: every change goes through a service.
-        return request.method in ("GET", "HEAD") and super().has_view_permission(request, obj)
 
     def has_accept_permission(self, request: HttpRequest) -> bool:
         return bool(getattr(request.user, "is_platform_admin", False))
@@ -332,23 +323,13 @@ class DriftAdmin(admin.ModelAdmin):
 
 
 @admin.register(Provisioned)
-class ProvisionedAdmin(admin.ModelAdmin):
+class ProvisionedAdmin(ViewOnlyAdmin):
     list_display = ["id", "resource", "spec_version", "spec_json", "updated_at"]
     list_select_related = ["resource"]
     search_fields = ["resource__urn", "resource__name"]
     readonly_fields = ["resource", "spec_json", "spec_version", "created_at", "updated_at"]
     fields = ("resource", "spec_json", "spec_version", "created_at", "updated_at")
     show_full_result_count = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        # Specs are recorded by sagas, the API and `manage.py record_provisioned`.
-        return request.method in ("GET", "HEAD") and super().has_view_permission(request, obj)
 
     @admin.display(description="Spec")
     def spec_json(self, obj: Provisioned) -> str:

@@ -9,21 +9,17 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
+from arcadia.admin import ViewOnlyAdmin
 from inventory.models import CloudProject, CloudResource, CloudResourceEvent, SyncRun
 
 TIMELINE_LENGTH = 100
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(CloudProject)
-class CloudProjectAdmin(ReadOnlyAdmin):
+class CloudProjectAdmin(admin.ModelAdmin):
+    """The one synced row an operator edits: its tenant. Every other field is read-only,
+    and projects come and go only with DO."""
+
     list_display = ["name", "tenant", "environment", "is_default", "resource_count", "last_seen_at"]
     list_editable = ["tenant"]
     list_filter = ["tenant", "is_default", "environment"]
@@ -53,6 +49,12 @@ class CloudProjectAdmin(ReadOnlyAdmin):
             .annotate(live_resources=Count("resources", filter=Q(resources__deleted_at=None)))
         )
 
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
     @admin.display(description="Live resources", ordering="live_resources")
     def resource_count(self, obj: CloudProject) -> int:
         return obj.live_resources  # type: ignore[attr-defined]  # annotated in get_queryset
@@ -74,7 +76,7 @@ class TombstonedFilter(admin.SimpleListFilter):
 
 
 @admin.register(CloudResource)
-class CloudResourceAdmin(ReadOnlyAdmin):
+class CloudResourceAdmin(ViewOnlyAdmin):
     list_display = [
         "urn",
         "name",
@@ -111,10 +113,6 @@ class CloudResourceAdmin(ReadOnlyAdmin):
         "timeline",
     ]
     exclude = ["attrs"]
-
-    def has_change_permission(self, request, obj=None):
-        # Viewable, never editable: the page is there to read the timeline.
-        return request.method in ("GET", "HEAD") and super().has_view_permission(request, obj)
 
     @admin.display(description="Tenant", ordering="project__tenant__name")
     def tenant(self, obj: CloudResource):
@@ -154,7 +152,7 @@ class CloudResourceAdmin(ReadOnlyAdmin):
 
 
 @admin.register(CloudResourceEvent)
-class CloudResourceEventAdmin(ReadOnlyAdmin):
+class CloudResourceEventAdmin(ViewOnlyAdmin):
     list_display = ["occurred_at", "event", "resource", "actor", "changes"]
     list_filter = ["event"]
     list_select_related = ["resource"]
@@ -167,7 +165,7 @@ class CloudResourceEventAdmin(ReadOnlyAdmin):
 
 
 @admin.register(SyncRun)
-class SyncRunAdmin(ReadOnlyAdmin):
+class SyncRunAdmin(ViewOnlyAdmin):
     list_display = [
         "id",
         "kind",

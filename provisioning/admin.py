@@ -6,7 +6,6 @@ only writer), except "resume now", which makes live runs due at once through the
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from django.contrib import admin, messages
 from django.db.models import QuerySet
@@ -14,6 +13,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
+from arcadia.admin import ViewOnlyAdmin, ViewOnlyInline
 from provisioning.models import SagaRun, SagaStep
 from provisioning.services import resume_now
 
@@ -57,7 +57,7 @@ RUN_FIELDS = (
 )
 
 
-class SagaStepInline(admin.TabularInline):
+class SagaStepInline(ViewOnlyInline):
     model = SagaStep
     extra = 0
     can_delete = False
@@ -65,19 +65,13 @@ class SagaStepInline(admin.TabularInline):
     fields = STEP_FIELDS
     readonly_fields = STEP_FIELDS
 
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
     @admin.display(description="Result")
     def result_json(self, obj: SagaStep) -> str:
         return format_html("<code>{}</code>", json.dumps(obj.result, sort_keys=True))
 
 
 @admin.register(SagaRun)
-class SagaRunAdmin(admin.ModelAdmin):
+class SagaRunAdmin(ViewOnlyAdmin):
     list_display = [
         "id",
         "saga",
@@ -99,16 +93,6 @@ class SagaRunAdmin(admin.ModelAdmin):
     actions = ["resume_selected"]
     fields = RUN_FIELDS
     readonly_fields = RUN_FIELDS
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        # Viewable, never editable: the engine writes sagas.
-        return request.method in ("GET", "HEAD") and super().has_view_permission(request, obj)
 
     def has_resume_permission(self, request: HttpRequest) -> bool:
         return bool(getattr(request.user, "is_platform_admin", False))
