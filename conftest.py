@@ -3,12 +3,30 @@ DigitalOcean only through the project's simulator on loopback."""
 
 from __future__ import annotations
 
+import os
+import uuid
 from collections.abc import Iterator
 
 import pytest
 
 from do_client import DOClient, reset_clients
 from do_simulator.testing import SimulatorHandle, running_simulator
+
+# pytest-django empties the database after each transactional test with `manage.py flush`,
+# which the audit log's TRUNCATE refusal stops unless asked (arcadia/management/commands/flush.py).
+os.environ["ARCADIA_ALLOW_FLUSH"] = "1"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttle_counters(settings) -> None:
+    """Throttles stay on in tests, at their production rates. Their counters live in the
+    Redis cache (`CACHE_URL`), which other test runs may share at the same time: each test
+    counts under a key prefix of its own, so it starts from zero and never empties or
+    touches another run's keys (they expire with their throttle's window)."""
+    settings.CACHES = {
+        alias: {**config, "KEY_PREFIX": f"arcadia-test-{uuid.uuid4().hex}"}
+        for alias, config in settings.CACHES.items()
+    }
 
 
 @pytest.fixture

@@ -1,12 +1,15 @@
 """Settings, all from the environment (README, "Configuration").
 
-Defaults suit a developer machine with Postgres and Redis on loopback; production mode
-(DEBUG off) refuses to start with the development SECRET_KEY.
+Defaults suit a developer machine with Postgres and Redis on loopback, except that DEBUG
+is off unless asked for (`bin/up` asks) and, with it off, Arcadia expects HTTPS through a
+TLS-terminating proxy (README, "Running it in production"). Production mode (DEBUG off)
+never uses the development SECRET_KEY.
 """
 
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -27,13 +30,57 @@ def env_list(name: str, default: str) -> list[str]:
 
 
 DEV_SECRET_KEY = "dev-insecure-arcadia-secret-key-change-me"
-DEBUG = env_bool("DEBUG", True)
-SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
+# Debug pages list the URL patterns and show tracebacks and settings: only when asked for.
+DEBUG = env_bool("DEBUG", False)
+# The development key only with DEBUG on. With DEBUG off and no SECRET_KEY the key is empty:
+# Django refuses anything that would sign with it and arcadia.wsgi refuses to start, while
+# tools that sign nothing (migrate, collectstatic, mypy's Django plugin) still run.
+SECRET_KEY = os.environ.get("SECRET_KEY") or (DEV_SECRET_KEY if DEBUG else "")
 if not DEBUG and SECRET_KEY == DEV_SECRET_KEY:
     raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
+
+# --- Security (README, "Running it in production") -------------------------------------
+# With DEBUG off Arcadia is served over HTTPS by a TLS-terminating proxy that sets
+# X-Forwarded-Proto (and drops a client's own). ARCADIA_HTTPS=false serves plain HTTP
+# (a laptop, compose on localhost); DEBUG on implies it.
+HTTPS = env_bool("ARCADIA_HTTPS", not DEBUG)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", HTTPS)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # liveness probes speak plain HTTP to the pod
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HTTPS
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000" if HTTPS else "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+# Preloading commits the whole domain to HTTPS in every browser for months: the domain
+# owner's decision (SECURE_HSTS_PRELOAD=true), so the check that asks for it is silenced.
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# django-csp: no inline or third-party script anywhere (Swagger UI's start-up script is
+# a file, arcadia.urls). Inline <style> stays allowed: the admin's change list, Swagger
+# UI and DRF's browsable API carry small inline style blocks.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+# Where a login without `next` lands (the API's login page, `/api/v1/auth/login/`).
+LOGIN_URL = "/api/v1/auth/login/"
+LOGIN_REDIRECT_URL = "/api/v1/me"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -44,11 +91,13 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
+    "axes",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_beat",
+    "pgtrigger",
     "arcadia",
     "tenants",
     "inventory",
@@ -60,6 +109,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -67,7 +117,28 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into its 429.
+    "axes.middleware.AxesMiddleware",
 ]
+
+# Password guessing on both login pages (the console's and the API's) is stopped by
+# django-axes before Django's own backend checks the password (README, "Throttles").
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("ARCADIA_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("ARCADIA_LOGIN_COOLOFF_MINUTES", "15")))
+# A guesser is one address trying one username: a user locked out by somebody else's
+# guesses from another address could otherwise never log in.
+AXES_LOCKOUT_PARAMETERS = [["ip_address", "username"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "tenants.auth.locked_out"
+# Proxies in front of Arcadia (a TLS terminator: 1). Throttles and lockouts count the
+# address the outermost proxy saw, never what a client wrote into X-Forwarded-For.
+ARCADIA_PROXY_COUNT = int(os.environ.get("ARCADIA_PROXY_COUNT", "0"))
+AXES_CLIENT_IP_CALLABLE = "tenants.auth.client_address"
+AXES_VERBOSE = False
 
 ROOT_URLCONF = "arcadia.urls"
 WSGI_APPLICATION = "arcadia.wsgi.application"
@@ -93,6 +164,10 @@ DATABASES = {
         conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")),
     )
 }
+# The owning role, for `manage.py migrate` only (arcadia/db_roles.py, README "Database roles");
+# web, worker and beat connect as DATABASE_URL's role, which owns nothing. Unset: migrate
+# connects as DATABASE_URL too.
+DATABASE_MIGRATE_URL = os.environ.get("DATABASE_MIGRATE_URL", "")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "tenants.User"
 
@@ -109,11 +184,24 @@ STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "var" / "static"
 
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+# The cache holds the API's throttle counters: in Redis, so every gunicorn worker (and
+# every machine) counts one caller's requests together.
+CACHE_URL = os.environ.get("CACHE_URL", REDIS_URL)
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": CACHE_URL,
+        "KEY_PREFIX": "arcadia",
+    }
+}
 
 # DigitalOcean. With no token the embedded simulator is the API (README, "The simulator").
 SIMULATOR_TOKEN = "sim-token"
 DO_USING_SIMULATOR = not os.environ.get("DO_API_TOKEN")
-DO_API_BASE_URL = os.environ.get("DO_API_BASE_URL", "http://127.0.0.1:8765")
+# The simulator's own commands (do_simulator, do_simulator_ctl) follow this too.
+DO_API_BASE_URL = os.environ.get(
+    "DO_API_BASE_URL", f"http://127.0.0.1:{os.environ.get('SIMULATOR_PORT', '8765')}"
+)
 DO_API_TOKEN = os.environ.get("DO_API_TOKEN") or SIMULATOR_TOKEN
 DO_API_TIMEOUT_SECONDS = float(os.environ.get("DO_API_TIMEOUT_SECONDS", "10"))
 DO_API_MAX_RETRIES = int(os.environ.get("DO_API_MAX_RETRIES", "5"))
@@ -121,19 +209,46 @@ DO_API_BACKOFF_BASE_SECONDS = float(os.environ.get("DO_API_BACKOFF_BASE_SECONDS"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "tenants.auth.ThrottledTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
+    # Per token/user, and per address for anonymous callers; a wrong token also counts
+    # against its address (tenants.auth). Rates are "N/s|min|hour|day".
+    "DEFAULT_THROTTLE_CLASSES": [
+        "tenants.auth.AnonThrottle",
+        "tenants.auth.UserThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": os.environ.get("ARCADIA_THROTTLE_ANON", "60/min"),
+        "user": os.environ.get("ARCADIA_THROTTLE_USER", "1200/min"),
+        "failed_token": os.environ.get("ARCADIA_THROTTLE_FAILED_TOKEN", "20/min"),
+    },
+    # 0 is REMOTE_ADDR; None would take the whole X-Forwarded-For, which a client writes.
+    "NUM_PROXIES": ARCADIA_PROXY_COUNT,
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": [
         "arcadia.api.StrictFilterBackend",
-        "rest_framework.filters.SearchFilter",
-        "rest_framework.filters.OrderingFilter",
+        "arcadia.api.StrictSearchFilter",
+        "arcadia.api.StrictOrderingFilter",
     ],
     "DEFAULT_PAGINATION_CLASS": "arcadia.api.StandardPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "arcadia.api.exception_handler",
+    # JSON only, bounded in size and depth (arcadia.parsers); APIClient sends JSON too.
+    "DEFAULT_PARSER_CLASSES": ["arcadia.parsers.BoundedJSONParser"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+
+# API tokens (django-rest-knox): only a SHA-512 digest is stored, a token is shown once
+# when it is issued, and it expires.
+TOKEN_TTL_DAYS = int(os.environ.get("ARCADIA_TOKEN_TTL_DAYS", "30"))
+if TOKEN_TTL_DAYS < 1:  # knox reads a lifetime of None as "never expires"; 0 as "expired"
+    raise ImproperlyConfigured("ARCADIA_TOKEN_TTL_DAYS must be a whole number of days, 1 or more.")
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(days=TOKEN_TTL_DAYS),
+    "AUTH_HEADER_PREFIX": "Token",
+    "AUTO_REFRESH": False,
 }
 
 SPECTACULAR_SETTINGS = {
@@ -149,6 +264,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "arcadia.api.canonical_paths",
+        "arcadia.api.document_errors",
     ],
 }
 

@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from arcadia.health import healthz
 
@@ -10,7 +10,8 @@ admin.site.index_title = "Inventory, drift, provisioning and billing"
 
 api_v1: list[URLPattern | URLResolver] = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("schema/ui/", SpectacularSwaggerView.as_view(url_name="schema"), name="schema-ui"),
+    # The split view serves its start-up script as a file: the CSP allows no inline script.
+    path("schema/ui/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="schema-ui"),
     path("", include("tenants.api.urls")),
     path("inventory/", include("inventory.api.urls")),
     path("", include("drift.api.urls")),
@@ -24,3 +25,9 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("api/v1/auth/", include("rest_framework.urls")),
 ]
+
+# JSON under /api/, Django's pages elsewhere (arcadia.http_errors).
+handler400 = "arcadia.http_errors.bad_request"
+handler403 = "arcadia.http_errors.permission_denied"
+handler404 = "arcadia.http_errors.page_not_found"
+handler500 = "arcadia.http_errors.server_error"

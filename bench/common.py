@@ -15,6 +15,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -58,6 +59,20 @@ def prepare_database() -> None:
         env=bench_env(),
         check=True,
     )
+
+
+def allow_truncate(conn: Any) -> None:
+    """Lets this psycopg session (a superuser's) empty the audit log and invoice tables
+    between runs, which Postgres otherwise refuses: the escape hatch `manage.py flush` uses
+    (arcadia/triggers.py), for the whole session."""
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "arcadia.settings")
+    django.setup()
+    from arcadia.triggers import truncate_guard_pgids
+
+    guards = "{" + ",".join(truncate_guard_pgids()) + "}"
+    conn.execute("SELECT set_config('pgtrigger.ignore', %s, false)", [guards])
 
 
 def free_port() -> int:

@@ -17,14 +17,42 @@ ensure_postgres() {
   echo "Postgres is not reachable on 127.0.0.1:5432" >&2; exit 1
 }
 
+# Redis is where REDIS_URL says (default redis://127.0.0.1:6379/0). A local one is
+# started only when that host is loopback; a remote one must already be up.
+redis_ping() {
+  local tls=()
+  [ "$REDIS_SCHEME" = rediss ] && tls=(--tls)
+  [ "$(redis-cli "${tls[@]}" -u "$REDIS_URL_CHECKED" ping 2>/dev/null)" = PONG ]
+}
+
 ensure_redis() {
-  if redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then return; fi
-  log "starting Redis"
+  REDIS_URL_CHECKED="${REDIS_URL:-redis://127.0.0.1:6379/0}"
+  REDIS_SCHEME="${REDIS_URL_CHECKED%%://*}"
+  local hostport="${REDIS_URL_CHECKED#*://}"
+  hostport="${hostport%%/*}"
+  hostport="${hostport%%\?*}"
+  hostport="${hostport##*@}"
+  local host port
+  if [[ "$hostport" == \[* ]]; then  # [::1]:6379
+    host="${hostport%%]*}"; host="${host#[}"
+    port="${hostport##*]}"; port="${port#:}"
+  else
+    host="${hostport%%:*}"
+    port="${hostport#"$host"}"; port="${port#:}"
+  fi
+  port="${port:-6379}"
+  if redis_ping; then return; fi
+  case "$host" in
+    127.0.0.1|localhost|::1) ;;
+    *) echo "Redis is not reachable at $host:$port (REDIS_URL); start it there or fix REDIS_URL" >&2
+       exit 1 ;;
+  esac
+  log "starting Redis on 127.0.0.1:$port"
   mkdir -p /var/lib/redis /var/log/redis
-  redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no \
+  redis-server --daemonize yes --bind 127.0.0.1 -::1 --port "$port" --save "" --appendonly no \
     --dir /var/lib/redis --logfile /var/log/redis/ci.log
-  for _ in $(seq 1 30); do redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && return; sleep 1; done
-  echo "Redis is not reachable on 127.0.0.1:6379" >&2; exit 1
+  for _ in $(seq 1 30); do redis_ping && return; sleep 1; done
+  echo "Redis is not reachable at $host:$port (REDIS_URL)" >&2; exit 1
 }
 
 ensure_venv() {
@@ -50,7 +78,16 @@ ensure_chromium() {
     || echo "could not install chromium; browser tests will be skipped" >&2
 }
 
+# With DATABASE_MIGRATE_URL set, the two roles (README, "Database roles"): creates the
+# database and both roles if missing and grants, idempotently, as the local superuser
+# (DATABASE_SUPERUSER_URL, else postgres@ DATABASE_URL's host).
+ensure_db_roles() {
+  [ -n "${DATABASE_MIGRATE_URL:-}" ] || return 0
+  "$PY" "$ROOT/manage.py" setup_db_roles
+}
+
 ensure_database() {
+  if [ -n "${DATABASE_MIGRATE_URL:-}" ]; then ensure_db_roles; return; fi
   local url="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/arcadia}"
   "$PY" - "$url" <<'PYEOF'
 import sys

@@ -21,6 +21,7 @@ from django.utils.html import format_html, format_html_join
 
 from arcadia.admin import ViewOnlyAdmin
 from arcadia.errors import DomainError
+from arcadia.validation import is_ascii_id
 from drift.api.pagination import CappedCountPaginator
 from drift.models import Drift, DriftStatus, Provisioned
 from drift.services.accept import accept_drift
@@ -319,7 +320,7 @@ class DriftAdmin(ViewOnlyAdmin):
         posted = request.POST.getlist(ACTION_CHECKBOX_NAME)
         if request.POST.get("select_across") == "1" or not posted:
             return list(queryset.order_by("pk").values_list("pk", flat=True))
-        return sorted({int(value) for value in posted if value.isdecimal()})
+        return sorted({int(value) for value in posted if is_ascii_id(value)})
 
 
 @admin.register(Provisioned)

@@ -76,6 +76,10 @@ class Drift(models.Model):
     comment = models.TextField(blank=True, default="")
     # A failed revert's error lands here (the drift stays open).
     error = models.TextField(blank=True, default="")
+    # When the live revert saga started; null when none runs. Set in the transaction that
+    # starts the saga, cleared when it ends (drift.services.reverting): while it is set the
+    # drift can be neither accepted nor closed by detection.
+    revert_started_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -99,6 +103,11 @@ class Drift(models.Model):
                 | (~Q(status="open") & Q(resolved_at__isnull=False)),
                 name="cloud_drift_resolved_at_matches_status",
             ),
+            # Only an open drift has a revert running: closing one ends it.
+            models.CheckConstraint(
+                condition=Q(revert_started_at__isnull=True) | Q(status="open"),
+                name="cloud_drift_revert_only_when_open",
+            ),
         ]
         indexes = [
             # The status index; its trailing columns let the inbox (one status, newest
@@ -117,3 +126,7 @@ class Drift(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status == DriftStatus.OPEN
+
+    @property
+    def revert_running(self) -> bool:
+        return self.revert_started_at is not None

@@ -10,6 +10,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 
 from arcadia.errors import NotFound
+from arcadia.validation import is_ascii_id
 from drift.models import Drift, DriftStatus, Provisioned
 from inventory.kinds import KINDS
 from inventory.models import CloudResource, SyncRun
@@ -63,7 +64,7 @@ def find_resource(reference: str | int) -> CloudResource:
     """A resource by numeric id or URN (`do:droplet:123`), for commands and the API."""
     text = str(reference).strip()
     query = Q(urn=text)
-    if text.isdecimal():  # isdigit() accepts "²", which int() refuses
+    if is_ascii_id(text):
         query |= Q(pk=int(text))
     resource = CloudResource.objects.filter(query).order_by("pk").first() if text else None
     if resource is None:

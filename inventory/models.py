@@ -6,11 +6,13 @@ the strike pass; everything else reads them.
 
 from __future__ import annotations
 
+import pgtrigger
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import Q
 
+from arcadia.triggers import Refuse, RefuseTruncate
 from tenants.models import Tenant
 
 PROVIDER_DO = "digitalocean"
@@ -149,7 +151,8 @@ class CloudResource(models.Model):
 
 
 class CloudResourceEvent(models.Model):
-    """The append-only audit log. A trigger refuses UPDATE and DELETE (migration 0002)."""
+    """The append-only audit log: Postgres refuses UPDATE, DELETE and TRUNCATE (Meta.triggers),
+    whoever asks, `pgtrigger.ignore()` included unless the table's owner asks."""
 
     resource = models.ForeignKey(CloudResource, on_delete=models.PROTECT, related_name="events")
     event = models.CharField(max_length=32, choices=EventType.choices)
@@ -168,6 +171,14 @@ class CloudResourceEvent(models.Model):
         indexes = [
             models.Index(fields=["resource", "occurred_at"], name="cloud_events_resource_time"),
             models.Index(fields=["event", "occurred_at"], name="cloud_events_event_time"),
+        ]
+        triggers = [
+            Refuse(
+                name="append_only",
+                operation=pgtrigger.Update | pgtrigger.Delete,
+                message="cloud_resource_events is append-only: % refused",
+            ),
+            RefuseTruncate(message="cloud_resource_events is append-only: % refused"),
         ]
 
     def __str__(self) -> str:

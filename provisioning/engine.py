@@ -49,7 +49,7 @@ from do_client import (
     DOTransportError,
     client_for,
 )
-from drift.services import revert as drift_revert
+from drift.services.reverting import record_revert_failure
 from inventory.models import EventType
 from provisioning import dispatch
 from provisioning.events import saga_event
@@ -373,7 +373,7 @@ class _Pass:
                     at=now,
                 )
                 if self.run.drift_id is not None:
-                    drift_revert.record_revert_failure(self.run.drift_id, error=error)
+                    record_revert_failure(self.run.drift_id, error=error)
 
 
 __all__ = ["Outcome", "advance", "backoff_seconds"]

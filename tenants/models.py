@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
+from knox.models import AuthToken
 
 PLATFORM_TENANT_SLUG = "skyai"
 
@@ -74,3 +75,15 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} in {self.tenant}"
+
+
+class ApiToken(AuthToken):
+    """An API token as the console shows it: knox's row (a digest and the token's first
+    15 characters), named by that prefix, never by its digest as knox names it."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "API token"
+
+    def __str__(self) -> str:
+        return f"{self.token_key}… of {self.user}"

@@ -5,9 +5,10 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 
 from arcadia.errors import Conflict, InvalidInput, NotFound
+from arcadia.validation import is_ascii_id
 from tenants.models import PLATFORM_TENANT_SLUG, Membership, Tenant, User
 
 
@@ -52,7 +53,7 @@ def find_tenant(reference: str) -> Tenant:
     """A tenant by id, slug or name; the one lookup commands and scripts share."""
     reference = reference.strip()
     query = Tenant.objects.filter(slug=reference) | Tenant.objects.filter(name=reference)
-    if reference.isdecimal():  # isdigit() accepts "²", which int() refuses
+    if is_ascii_id(reference):
         query = query | Tenant.objects.filter(pk=int(reference))
     tenant = query.first()
     if tenant is None:
@@ -103,10 +104,22 @@ def create_user(
         raise Conflict(f"User {username!r} already exists.") from exc
     for tenant in tenants or []:
         Membership.objects.create(user=user, tenant=tenant)
-    token = Token.objects.create(user=user)
-    return user, token.key
+    return user, issue_api_token(user)
 
 
-def api_token_for(user: User) -> str:
-    token, _ = Token.objects.get_or_create(user=user)
-    return token.key
+def issue_api_token(user: User) -> str:
+    """A new API token for `user`, returned this once: only its digest is stored, so it
+    can never be shown again. It expires after `REST_KNOX["TOKEN_TTL"]`."""
+    _, token = AuthToken.objects.create(user=user)
+    return token
+
+
+def revoke_api_token(token: AuthToken) -> None:
+    """Revokes one API token: its row goes, so nothing is left that could authenticate."""
+    AuthToken.objects.filter(pk=token.pk).delete()
+
+
+def revoke_api_tokens(user: User) -> int:
+    """Revokes every API token of `user`; returns how many there were."""
+    count, _ = AuthToken.objects.filter(user=user).delete()
+    return count

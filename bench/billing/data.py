@@ -12,6 +12,7 @@ from datetime import date
 
 import psycopg
 
+from bench.common import allow_truncate
 from billing.periods import month_bounds
 from do_simulator.catalog import SIZES
 
@@ -90,6 +91,7 @@ SELECT r.id, 'deleted',
 
 def reset(url: str) -> None:
     with psycopg.connect(url, autocommit=True) as conn:
+        allow_truncate(conn)
         conn.execute(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE")
         conn.execute("DELETE FROM tenants WHERE slug LIKE 'bench-tenant-%'")
 
@@ -97,6 +99,7 @@ def reset(url: str) -> None:
 def reset_billing(url: str) -> None:
     """Drops what generation writes, keeping the inventory and the price book."""
     with psycopg.connect(url, autocommit=True) as conn:
+        allow_truncate(conn)
         conn.execute(
             "TRUNCATE billing_invoice_lines, billing_invoices, billing_usage_segments "
             "RESTART IDENTITY CASCADE"

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from django.db import connection
 
+from arcadia.triggers import allow_truncate
+
 DRIFTED_EVERY = 100  # 1%
 PROJECTS = 10
 RESOLVED_PER_OPEN = 10
@@ -28,15 +30,17 @@ def vacuum(*tables: str) -> None:
 
 def reset_drift() -> None:
     """Forget detected drift and the audit log (TRUNCATE: the events table refuses
-    row-level DELETE by design)."""
-    execute("TRUNCATE cloud_drift, cloud_resource_events RESTART IDENTITY")
+    row-level DELETE by design, and TRUNCATE too but for the owner's escape hatch)."""
+    with allow_truncate():
+        execute("TRUNCATE cloud_drift, cloud_resource_events RESTART IDENTITY")
 
 
 def generate_fleet(n: int) -> None:
-    execute(
-        "TRUNCATE cloud_drift, cloud_provisioned, cloud_resource_events, "
-        "cloud_project_assignments, cloud_resources, cloud_projects RESTART IDENTITY CASCADE"
-    )
+    with allow_truncate():
+        execute(
+            "TRUNCATE cloud_drift, cloud_provisioned, cloud_resource_events, "
+            "cloud_project_assignments, cloud_resources, cloud_projects RESTART IDENTITY CASCADE"
+        )
     execute(
         """
         INSERT INTO tenants (name, slug, purpose, created_at, updated_at)

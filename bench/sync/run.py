@@ -19,13 +19,21 @@ import sys
 import httpx
 import psycopg
 
-from bench.common import BENCH_DATABASE_URL, prepare_database, run_phase, simulator, table
+from bench.common import (
+    BENCH_DATABASE_URL,
+    allow_truncate,
+    prepare_database,
+    run_phase,
+    simulator,
+    table,
+)
 
 PHASE = "bench.sync.phase"
 
 
 def reset_inventory() -> None:
     with psycopg.connect(BENCH_DATABASE_URL, autocommit=True) as conn:
+        allow_truncate(conn)
         conn.execute(
             "TRUNCATE cloud_resource_events, cloud_resources, cloud_project_assignments, "
             "cloud_sync_runs, cloud_projects RESTART IDENTITY CASCADE"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from arcadia.validation import StrictCharField
 from billing.models import (
     LINE_FIELDS,
     CreditApplication,
@@ -72,7 +73,7 @@ class InvoiceDetailSerializer(InvoiceSerializer):
 
 
 class VoidSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=2000, trim_whitespace=True)
+    reason = StrictCharField(max_length=2000, trim_whitespace=True)
 
 
 class ReconciliationLineSerializer(serializers.ModelSerializer):

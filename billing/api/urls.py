@@ -1,9 +1,7 @@
-from rest_framework.routers import SimpleRouter
-
+from arcadia.api import ApiRouter
 from billing.api.views import InvoiceViewSet, ReconciliationViewSet
 
-router = SimpleRouter()
-router.trailing_slash = "/?"  # the constructor only takes a bool
+router = ApiRouter()
 router.register("invoices", InvoiceViewSet, basename="invoice")
 router.register("reconciliations", ReconciliationViewSet, basename="reconciliation")
 

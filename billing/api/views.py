@@ -47,7 +47,6 @@ class InvoiceViewSet(viewsets.ReadOnlyModelViewSet):
     filterset_class = InvoiceFilter
     ordering_fields = ["period_start", "total", "id"]
     ordering = ["-period_start", "id"]
-    lookup_value_regex = r"\d+"
 
     def get_serializer_class(self):
         return InvoiceDetailSerializer if self.action == "retrieve" else InvoiceSerializer
@@ -56,12 +55,6 @@ class InvoiceViewSet(viewsets.ReadOnlyModelViewSet):
         if self.action in ("retrieve", "csv"):
             return selectors.invoice_with_lines_visible_to(self.request.user)
         return selectors.invoices_visible_to(self.request.user)
-
-    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
-        # Filters shape the list; one invoice is found by id whatever its status.
-        if self.action != "list":
-            return queryset
-        return super().filter_queryset(queryset)
 
     @extend_schema(
         summary="The invoice as CSV: a row per line, then the totals",
@@ -118,7 +111,6 @@ class ReconciliationViewSet(viewsets.ReadOnlyModelViewSet):
     filterset_class = ReconciliationFilter
     ordering_fields = ["created_at", "id"]
     ordering = ["-created_at", "-id"]
-    lookup_value_regex = r"\d+"
 
     def get_serializer_class(self):
         if self.action == "retrieve":

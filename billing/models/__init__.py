@@ -5,7 +5,7 @@
 - at most one non-void invoice per (tenant, month, currency) (partial unique index);
 - money checks (totals never below zero, total = subtotal - credits);
 - a finalized or void invoice's lines are frozen, and the invoice itself only moves on to
-  `void` (triggers, migration 0002).
+  `void`, and neither invoices nor lines can be truncated (triggers in `Meta.triggers`).
 """
 
 from billing.models.fields import (

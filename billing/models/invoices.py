@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import functools
+import operator
+
+import pgtrigger
 from django.db import models
 from django.db.models import F, Q
 
+from arcadia.triggers import OwnerIgnorable, Refuse, RefuseTruncate
 from billing.models.fields import (
     COST_PLACES,
     DEFAULT_CURRENCY,
@@ -30,7 +35,33 @@ class Rule(models.TextChoices):
     PER_SECOND = "per_second", "Per second (from 2026-01)"
 
 
+# What finalizing fixes for good: a finalized invoice may only become void, these unchanged.
+FROZEN_ON_FINALIZE = (
+    "tenant",
+    "period_start",
+    "period_end",
+    "currency",
+    "rule",
+    "number",
+    "markup_percent",
+    "subtotal",
+    "credits_total",
+    "total",
+    "fingerprint",
+    "replaces",
+    "finalized_at",
+)
+_FROZEN_FIELD_CHANGED = functools.reduce(
+    operator.or_,
+    (pgtrigger.Q(**{f"old__{f}__df": pgtrigger.F(f"new__{f}")}) for f in FROZEN_ON_FINALIZE),
+)
+
+
 class Invoice(models.Model):
+    """Postgres keeps the lifecycle (Meta.triggers): only a draft may be deleted; a finalized
+    invoice may only become void, its money, number and identity unchanged; a void one never
+    changes; the table refuses TRUNCATE."""
+
     tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="invoices")
     period_start = models.DateField(help_text="The 1st of the month billed.")
     period_end = models.DateField(help_text="The 1st of the next month (exclusive).")
@@ -105,6 +136,28 @@ class Invoice(models.Model):
         indexes = [
             models.Index(fields=["period_start", "status"], name="billing_invoices_month"),
         ]
+        triggers = [
+            Refuse(
+                name="only_drafts_deleted",
+                operation=pgtrigger.Delete,
+                condition=~pgtrigger.Q(old__status=InvoiceStatus.DRAFT),
+                message="billing_invoices: only a draft invoice may be deleted: % refused",
+            ),
+            Refuse(
+                name="void_is_final",
+                operation=pgtrigger.Update,
+                condition=pgtrigger.Q(old__status=InvoiceStatus.VOID),
+                message="billing_invoices: a void invoice cannot change: % refused",
+            ),
+            Refuse(
+                name="finalized_only_voids",
+                operation=pgtrigger.Update,
+                condition=pgtrigger.Q(old__status=InvoiceStatus.FINALIZED)
+                & (~pgtrigger.Q(new__status=InvoiceStatus.VOID) | _FROZEN_FIELD_CHANGED),
+                message="billing_invoices: a finalized invoice may only be voided: % refused",
+            ),
+            RefuseTruncate(message="billing_invoices holds finalized invoices: % refused"),
+        ]
 
     def __str__(self) -> str:
         label = self.number or f"draft #{self.pk}"
@@ -134,9 +187,36 @@ LINE_FIELDS = (
 )
 
 
+# A line of a finalized or void invoice is frozen: no INSERT, UPDATE or DELETE touches it.
+# A WHEN condition cannot read the parent row, so the function does; the parent table is
+# schema-qualified so a temporary table of that name cannot stand in for it.
+_LINES_FROZEN_FUNC = f"""
+    IF TG_OP IN ('UPDATE', 'DELETE') THEN
+        SELECT status INTO parent_status FROM public.{Invoice._meta.db_table}
+         WHERE id = OLD.invoice_id;
+        IF parent_status IN ('finalized', 'void') THEN
+            RAISE EXCEPTION 'billing_invoice_lines of % invoice % are frozen: % refused',
+                parent_status, OLD.invoice_id, TG_OP USING ERRCODE = 'insufficient_privilege';
+        END IF;
+    END IF;
+    IF TG_OP IN ('UPDATE', 'INSERT') THEN
+        SELECT status INTO parent_status FROM public.{Invoice._meta.db_table}
+         WHERE id = NEW.invoice_id;
+        IF parent_status IN ('finalized', 'void') THEN
+            RAISE EXCEPTION 'billing_invoice_lines of % invoice % are frozen: % refused',
+                parent_status, NEW.invoice_id, TG_OP USING ERRCODE = 'insufficient_privilege';
+        END IF;
+    END IF;
+    IF TG_OP = 'DELETE' THEN
+        RETURN OLD;
+    END IF;
+    RETURN NEW;
+"""
+
+
 class InvoiceLine(models.Model):
-    """One (tenant, resource, size) of a month. Frozen by a trigger once the invoice is
-    finalized."""
+    """One (tenant, resource, size) of a month. Postgres freezes it once the invoice is
+    finalized and refuses TRUNCATE of the table (Meta.triggers)."""
 
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
     resource = models.ForeignKey(CloudResource, on_delete=models.PROTECT, related_name="+")
@@ -174,6 +254,16 @@ class InvoiceLine(models.Model):
                 name="billing_invoice_lines_usage_range",
             ),
             currency_check("billing_invoice_lines_currency"),
+        ]
+        triggers = [
+            OwnerIgnorable(
+                name="frozen_with_invoice",
+                when=pgtrigger.Before,
+                operation=pgtrigger.Insert | pgtrigger.Update | pgtrigger.Delete,
+                declare=[("parent_status", "text")],
+                func=_LINES_FROZEN_FUNC,
+            ),
+            RefuseTruncate(message="billing_invoice_lines holds frozen lines: % refused"),
         ]
 
     def __str__(self) -> str:

@@ -16,7 +16,7 @@ from rest_framework.test import APIClient
 from billing.models import Invoice, InvoiceStatus, ProviderInvoice, Reconciliation
 from billing.services.invoices import finalize
 from billing.tests.conftest import NOW, Droplet, at, generate
-from tenants.services import api_token_for
+from tenants.services import issue_api_token
 from tests.factories import CloudProjectFactory, PlatformAdminFactory, TenantUserFactory
 
 pytestmark = pytest.mark.django_db
@@ -26,7 +26,7 @@ D = Decimal
 
 def token_client(user) -> APIClient:
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_for(user)}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {issue_api_token(user)}")
     return client
 
 

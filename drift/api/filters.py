@@ -1,11 +1,12 @@
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import django_filters
 from django.db.models import Q, QuerySet
-from rest_framework.filters import OrderingFilter
 
+from arcadia.api import ID_PATTERN, IdFilter, StrictOrderingFilter
 from drift.models import Drift, DriftStatus, Provisioned
 from inventory.models import Kind
 
@@ -14,10 +15,11 @@ ALL = "all"
 
 
 def _by_resource(queryset: QuerySet, name: str, value: str) -> QuerySet:
-    """`?resource=` takes a resource id or its URN."""
+    """`?resource=` takes a resource id (ASCII digits: `str.isdecimal` would take
+    fullwidth ones too) or its URN."""
     value = value.strip()
     query = Q(resource__urn=value)
-    if value.isdecimal():
+    if re.fullmatch(ID_PATTERN, value) and len(value) <= 19:
         query |= Q(resource_id=int(value))
     return queryset.filter(query)
 
@@ -32,7 +34,7 @@ class DriftFilter(django_filters.FilterSet):
     )
     field = django_filters.CharFilter()
     kind = django_filters.ChoiceFilter(field_name="resource__kind", choices=Kind.choices)
-    tenant = django_filters.NumberFilter(field_name="resource__project__tenant_id")
+    tenant = IdFilter(field_name="resource__project__tenant_id")
     resource = django_filters.CharFilter(method="filter_resource")
 
     class Meta:
@@ -67,7 +69,7 @@ class ProvisionedFilter(django_filters.FilterSet):
         return _by_resource(queryset, name, value)
 
 
-class StableOrderingFilter(OrderingFilter):
+class StableOrderingFilter(StrictOrderingFilter):
     """OrderingFilter, with the primary key appended so equal timestamps never shuffle
     rows between pages."""
 

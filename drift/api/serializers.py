@@ -5,6 +5,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from arcadia.validation import MAX_JSON_DEPTH, ReferenceField, SafeJSONField, StrictCharField
 from drift.models import Drift, Provisioned
 from inventory.models import CloudResource
 from tenants.models import Tenant
@@ -77,7 +78,7 @@ class DriftSerializer(serializers.ModelSerializer):
 
 
 class AcceptSerializer(serializers.Serializer):
-    comment = serializers.CharField(
+    comment = StrictCharField(
         required=False, allow_blank=True, max_length=2000, default="", trim_whitespace=True
     )
 
@@ -91,5 +92,8 @@ class ProvisionedSerializer(serializers.ModelSerializer):
 
 
 class RecordProvisionedSerializer(serializers.Serializer):
-    resource = serializers.CharField(help_text="Resource id or URN, e.g. do:droplet:123.")
-    spec = serializers.JSONField(help_text="JSON object of field -> desired value.")
+    resource = ReferenceField(help_text="Resource id or URN, e.g. do:droplet:123.")
+    spec = SafeJSONField(
+        max_depth=MAX_JSON_DEPTH,
+        help_text=f"JSON object of field -> desired value, at most {MAX_JSON_DEPTH} levels deep.",
+    )

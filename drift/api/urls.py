@@ -1,9 +1,7 @@
-from rest_framework.routers import SimpleRouter
-
+from arcadia.api import ApiRouter
 from drift.api.views import DriftViewSet, ProvisionedViewSet
 
-router = SimpleRouter()
-router.trailing_slash = "/?"  # the constructor only takes a bool
+router = ApiRouter()
 router.register("drift", DriftViewSet, basename="drift")
 router.register("provisioned", ProvisionedViewSet, basename="provisioned")
 

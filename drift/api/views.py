@@ -2,7 +2,8 @@
 only (DESIGN.md, "Surfaces"); anyone else gets a 403.
 
 Views only parse and call one service; the exception handler maps domain errors (404
-unknown drift, 409 drift not open, 400 invalid spec or a field that cannot be reverted)."""
+unknown drift, 409 drift not open or its revert still running, 400 invalid spec or a
+field that cannot be reverted)."""
 
 from __future__ import annotations
 
@@ -61,16 +62,9 @@ class DriftViewSet(viewsets.ReadOnlyModelViewSet):
     pagination_class = CappedCountPagination
     ordering_fields = ["detected_at", "resolved_at", "field", "id"]
     ordering = ["-detected_at", "-id"]
-    lookup_value_regex = r"\d+"
 
     def get_queryset(self) -> QuerySet:
         return selectors.drift_visible_to(self.request.user)
-
-    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
-        # Filters shape the list; one drift is found by id whatever its status.
-        if self.action != "list":
-            return queryset
-        return super().filter_queryset(queryset)
 
     @extend_schema(
         summary="Accept a drift: the live value becomes the desired one",
@@ -78,7 +72,12 @@ class DriftViewSet(viewsets.ReadOnlyModelViewSet):
         responses={
             200: DriftSerializer,
             **ERRORS,
-            409: OpenApiResponse(description="The drift is not open (already resolved)."),
+            409: OpenApiResponse(
+                description=(
+                    "The drift is not open (`drift_not_open`: already resolved), or its "
+                    "revert saga is still running (`revert_in_progress`)."
+                )
+            ),
         },
     )
     @action(detail=True, methods=["post"])
@@ -134,7 +133,6 @@ class ProvisionedViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet)
     filterset_class = ProvisionedFilter
     ordering_fields = ["id", "updated_at"]
     ordering = ["id"]
-    lookup_value_regex = r"\d+"
 
     def get_queryset(self) -> QuerySet:
         return selectors.provisioned_visible_to(self.request.user)

@@ -4,7 +4,8 @@ Accept makes the live value the desired one: the spec's field takes the drift's 
 `spec_version` bumps, and the drift closes `accepted` with who, when and an optional
 comment, next to a `drift_accepted` event, all in one transaction. Only an open drift can
 be accepted: a second accept, or one racing another, is refused with Conflict (409) and
-never applied twice.
+never applied twice. A drift whose revert saga is live is refused too (409
+`revert_in_progress`, `drift.services.reverting`): the saga is putting the old spec back.
 
 Locks are taken provisioned row first, then the drift: detection holds its batch's
 provisioned rows `FOR SHARE` while it writes their drifts, so taking them in the same
@@ -19,6 +20,7 @@ from django.utils import timezone
 from arcadia.errors import Conflict, NotFound
 from drift.models import Drift, DriftStatus, Provisioned
 from drift.services.events import actor_label, drift_event
+from drift.services.reverting import refuse_while_reverting
 from inventory.models import EventType
 from tenants.models import User
 
@@ -39,6 +41,7 @@ def accept_drift(drift_id: int, *, actor: User, comment: str = "") -> Drift:
                 "accepted.",
                 code="drift_not_open",
             )
+        refuse_while_reverting(drift, doing="accepted")
 
         now = timezone.now()
         old_expected = provisioned.spec.get(drift.field)

@@ -7,8 +7,8 @@ Sweeps every provisioned resource and, for each field of its spec, compares the 
 - an open drift whose live value (or desired value) changed gets it refreshed, silently;
 - an unchanged open drift writes nothing;
 - a field that matches again, or left the spec, closes `stale` with a `drift_stale` event,
-  except that a field matching again after a revert saga (its latest saga did not fail)
-  closes `reverted` with a `drift_reverted` event (DESIGN.md, "Revert");
+  except while the drift's revert saga is running (`cloud_drift.revert_started_at`, see
+  `drift.services.reverting`): the drift then stays open, and the saga closes it;
 - a tombstoned resource is drift: every spec implicitly expects `deleted_at` to be null.
 
 Set-based: provisioned rows are walked in pk-ordered batches, and a batch costs at most
@@ -82,32 +82,14 @@ UPDATE cloud_drift d
  WHERE d.id = v.id AND d.status = 'open'
 """
 
-# Closes `stale`, or `reverted` when the field matches again and the drift's latest
-# revert saga did not fail (it succeeded, or is finishing: its own close may lose the race
-# to a sync that already sees the value back). One statement whatever the batch's size.
+# Closes `stale`, except a drift whose revert saga is running (drift.services.reverting):
+# a value back at the spec is then the saga's work, and its last step closes it
+# `reverted`. One statement whatever the batch's size.
 _CLOSE_SQL = """
-UPDATE cloud_drift d
-   SET status = CASE WHEN s.reverted THEN 'reverted' ELSE 'stale' END,
-       resolved_by_id = CASE WHEN s.reverted THEN s.created_by_id END,
-       resolved_at = %s, updated_at = %s
-  FROM (
-        SELECT o.id,
-               o.id = ANY(%s::bigint[])
-                 AND latest.status IN ('succeeded', 'pending', 'running', 'waiting')
-                 AS reverted,
-               latest.created_by_id
-          FROM cloud_drift o
-          LEFT JOIN LATERAL (
-                SELECT r.status, r.created_by_id
-                  FROM provisioning_saga_runs r
-                 WHERE r.drift_id = o.id
-                 ORDER BY r.id DESC
-                 LIMIT 1
-          ) latest ON true
-         WHERE o.id = ANY(%s::bigint[])
-       ) s
- WHERE d.id = s.id AND d.status = 'open'
-RETURNING d.id, d.resource_id, d.field, d.actual::text, d.status
+UPDATE cloud_drift
+   SET status = 'stale', resolved_at = %s, updated_at = %s
+ WHERE id = ANY(%s::bigint[]) AND status = 'open' AND revert_started_at IS NULL
+RETURNING id, resource_id, field, actual::text
 """
 
 # The columns a spec field may name, in _BATCH_SQL's order after the ids and the spec.
@@ -145,8 +127,6 @@ class _BatchPlan:
     refreshes: list[tuple[int, Any, Any]] = field(default_factory=list)
     # drift id -> the live value now
     closes: dict[int, Any] = field(default_factory=dict)
-    # The closing drifts whose field matches again (the rest left the spec).
-    matched: set[int] = field(default_factory=set)
 
 
 @dataclass(frozen=True)
@@ -238,7 +218,6 @@ def _plan(rows: list[tuple[Any, ...]], open_drifts: dict[int, dict[str, _OpenDri
             if loosely_equal(expected, live):
                 if current is not None:
                     plan.closes[current.id] = to_json(live)
-                    plan.matched.add(current.id)
                 continue
             actual = to_json(live)
             if current is None:
@@ -298,12 +277,12 @@ def _detect_batch(
             )
             outcome.refreshed += cursor.rowcount
         if plan.closes:
-            cursor.execute(_CLOSE_SQL, [at, at, list(plan.matched), list(plan.closes)])
+            cursor.execute(_CLOSE_SQL, [at, at, list(plan.closes)])
             closed = cursor.fetchall()
             outcome.closed += len(closed)
             events.extend(
                 drift_event(
-                    EventType.DRIFT_REVERTED if status == "reverted" else EventType.DRIFT_STALE,
+                    EventType.DRIFT_STALE,
                     resource_id=rid,
                     field=name,
                     old=_load(was),
@@ -311,7 +290,7 @@ def _detect_batch(
                     actor=actor,
                     at=at,
                 )
-                for drift_id, rid, name, was, status in closed
+                for drift_id, rid, name, was in closed
             )
     if events:
         CloudResourceEvent.objects.bulk_create(events)

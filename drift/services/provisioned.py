@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from arcadia.errors import InvalidInput
+from arcadia.validation import json_problem
 from drift.equality import is_json, loosely_equal
 from drift.models import Drift, Provisioned
 from drift.services.events import actor_label
@@ -32,6 +33,9 @@ def validate_spec(spec: Any) -> dict[str, Any]:
             f"not {type(spec).__name__}.",
             field="spec",
         )
+    # NUL, lone surrogates, depth: what jsonb cannot store or later walks cannot recurse.
+    if problem := json_problem(spec):
+        raise InvalidInput(f"Invalid spec: {problem}", field="spec")
     for field, value in spec.items():
         if not isinstance(field, str) or not field.strip():
             raise InvalidInput("Spec field names must be non-empty strings.", field="spec")

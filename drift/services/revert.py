@@ -7,11 +7,12 @@ drift has at most one live saga: asking again returns the saga already running, 
 a partial unique index. After a failed revert a new one may start (its idempotency key
 counts the drift's sagas).
 
-The saga's last step refreshes the droplet through the chokepoint and calls
-`settle_revert`: when the live value is back at the spec the drift closes `reverted`, with
-a `drift_reverted` event. A failed saga leaves the drift open with the saga's error
-(`record_revert_failure`). Detection closes a drift whose field matches again `reverted`
-rather than `stale` when its latest revert saga did not fail.
+Starting the saga marks the drift as being reverted in the same transaction
+(`drift.services.reverting.begin_revert`); until the saga ends the drift can be neither
+accepted nor closed by detection. The saga's last step refreshes the droplet through the
+chokepoint and calls `settle_revert`: when the live value is back at the spec the drift
+closes `reverted`, with a `drift_reverted` event. A failed saga leaves the drift open
+with the saga's error (`record_revert_failure`).
 
 Locks are taken provisioned row first, then the drift, as `accept_drift` does.
 """
@@ -24,14 +25,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from arcadia.errors import Conflict, InvalidInput, NotFound
-from drift.equality import MISSING, RESOURCE_COLUMNS, loosely_equal, resolve, to_json
 from drift.models import Drift, DriftStatus, Provisioned
-from drift.services.events import drift_event
-from inventory.models import CloudResource, EventType, Kind
+from drift.services.reverting import begin_revert
+from inventory.models import Kind
 from tenants.models import User
 
 if TYPE_CHECKING:
-    from provisioning.models import SagaRun
     from provisioning.services import Started
 
 REVERTIBLE_FIELDS = ("size_slug", "tags", "name")
@@ -59,6 +58,8 @@ def revert_drift(drift_id: int, *, actor: User | str, requested_via: str = "api"
             )
         live = SagaRun.objects.filter(drift=drift, status__in=LIVE_STATUSES).first()
         if live is not None:
+            if not drift.revert_running:  # a saga started before the column existed
+                begin_revert(drift.pk, at=live.created_at)
             return provisioning.Started(live, False)
         desired = _desired(drift, provisioned)
         # Counting the drift's sagas under its row lock: a new key after a failed revert.
@@ -76,9 +77,8 @@ def revert_drift(drift_id: int, *, actor: User | str, requested_via: str = "api"
             started = provisioning.start_rename_droplet(resource_id, name=desired, **common)
         else:
             started = provisioning.start_retag_droplet(resource_id, tags=desired, **common)
-        Drift.objects.filter(pk=drift.pk, status=DriftStatus.OPEN).update(
-            error="", updated_at=timezone.now()
-        )
+        if started.run.is_live:
+            begin_revert(drift.pk, at=timezone.now())
     return started
 
 
@@ -118,56 +118,3 @@ def _desired(drift: Drift, provisioned: Provisioned) -> Any:
             code="not_revertible",
         )
     return desired
-
-
-def live_value(resource: CloudResource, field: str) -> Any:
-    """The resource's live value of `field`, as detection resolves it."""
-    columns = {name: getattr(resource, name) for name in RESOURCE_COLUMNS}
-    return resolve(columns, resource.attrs, field)
-
-
-def settle_revert(drift_id: int, *, run: SagaRun) -> str:
-    """Closes the drift `reverted` (with a `drift_reverted` event: field -> [the drifted
-    value, the live value now]) when its field is back at the spec; says what it did."""
-    now = timezone.now()
-    with transaction.atomic():
-        provisioned_id = (
-            Drift.objects.filter(pk=drift_id).values_list("provisioned_id", flat=True).first()
-        )
-        if provisioned_id is None:
-            return "no such drift"
-        provisioned = Provisioned.objects.select_for_update().get(pk=provisioned_id)
-        drift = Drift.objects.select_for_update().select_related("resource").get(pk=drift_id)
-        if drift.status != DriftStatus.OPEN:
-            return f"drift already {drift.status}"
-        live = live_value(drift.resource, drift.field)
-        expected = provisioned.spec.get(drift.field, MISSING)
-        if not loosely_equal(expected, live):
-            return (
-                f"left open: live {drift.field} is {to_json(live)!r}, the spec wants "
-                f"{to_json(expected)!r}"
-            )
-        Drift.objects.filter(pk=drift.pk, status=DriftStatus.OPEN).update(
-            status=DriftStatus.REVERTED,
-            resolved_at=now,
-            resolved_by_id=run.created_by_id,
-            error="",
-            updated_at=now,
-        )
-        drift_event(
-            EventType.DRIFT_REVERTED,
-            resource_id=drift.resource_id,
-            field=drift.field,
-            old=drift.actual,
-            new=to_json(live),
-            actor=run.actor,
-            at=now,
-        ).save()
-    return "reverted"
-
-
-def record_revert_failure(drift_id: int, *, error: str) -> None:
-    """A failed revert leaves its drift open, holding the saga's error."""
-    Drift.objects.filter(pk=drift_id, status=DriftStatus.OPEN).update(
-        error=error, updated_at=timezone.now()
-    )

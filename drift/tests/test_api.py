@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 
 from drift.models import Drift, DriftStatus, Provisioned
 from inventory.models import CloudResourceEvent, EventType
-from tenants.services import api_token_for
+from tenants.services import issue_api_token
 from tests.factories import (
     CloudProjectFactory,
     CloudResourceFactory,
@@ -30,7 +30,7 @@ MAX_LIST_QUERIES = 6
 
 def token_client(user) -> APIClient:
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_for(user)}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {issue_api_token(user)}")
     return client
 
 

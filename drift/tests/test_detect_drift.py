@@ -7,10 +7,12 @@ from datetime import UTC, datetime
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from drift.models import Drift, DriftStatus, Provisioned
 from drift.services.accept import accept_drift
 from drift.services.detection import QUERIES_PER_BATCH, detect_drift
+from drift.services.reverting import begin_revert, record_revert_failure
 from drift.tests.conftest import drift_events, open_drift, provision, set_live
 from inventory.models import CloudResourceEvent, EventType
 from tests.factories import CloudResourceFactory, PlatformAdminFactory
@@ -135,6 +137,26 @@ def test_a_field_that_left_the_spec_closes_stale(droplet):
 
     assert outcome.closed == 1
     assert Drift.objects.get(resource=droplet).status == DriftStatus.STALE
+
+
+@pytest.mark.parametrize("spec_change", ["matches again", "left the spec"])
+def test_a_drift_whose_revert_is_running_is_not_closed(droplet, spec_change):
+    provision(droplet, size_slug="s-1vcpu-1gb", region="nyc3")
+    detect_drift()
+    [drift] = open_drift(droplet)
+    begin_revert(drift.pk, at=timezone.now())
+    if spec_change == "matches again":
+        set_live(droplet, size_slug="s-1vcpu-1gb")
+    else:
+        provision(droplet, region="nyc3")
+
+    outcome = detect_drift()
+
+    assert outcome.closed == 0
+    assert Drift.objects.get(pk=drift.pk).status == DriftStatus.OPEN
+    assert drift_events(droplet, EventType.DRIFT_STALE) == []
+    record_revert_failure(drift.pk, error="resize: boom")  # the saga ends
+    assert detect_drift().closed == 1
 
 
 def test_drift_that_comes_back_after_going_stale_opens_a_new_row(droplet):

@@ -1,11 +1,15 @@
 import django_filters
 
+from arcadia.api import IdFilter, StrictBooleanFilter
 from inventory.models import CloudProject, CloudResource, Kind
 
 
 class ProjectFilter(django_filters.FilterSet):
-    tenant = django_filters.NumberFilter(field_name="tenant_id")
-    unassigned = django_filters.BooleanFilter(field_name="tenant", lookup_expr="isnull")
+    tenant = IdFilter(field_name="tenant_id")
+    unassigned = StrictBooleanFilter(
+        field_name="tenant", lookup_expr="isnull", help_text="Projects no tenant holds yet."
+    )
+    is_default = StrictBooleanFilter()
 
     class Meta:
         model = CloudProject
@@ -18,11 +22,13 @@ class ResourceFilter(django_filters.FilterSet):
     status = django_filters.CharFilter()
     size_slug = django_filters.CharFilter()
     tag = django_filters.CharFilter(method="filter_tag")
-    project = django_filters.NumberFilter(field_name="project_id")
-    tenant = django_filters.NumberFilter(field_name="project__tenant_id")
+    project = IdFilter(field_name="project_id")
+    tenant = IdFilter(field_name="project__tenant_id")
     urn = django_filters.CharFilter()
     # Tombstoned resources are hidden unless asked for (the view reads this flag).
-    include_deleted = django_filters.BooleanFilter(method="filter_noop")
+    include_deleted = StrictBooleanFilter(
+        method="filter_noop", help_text="Include tombstoned resources."
+    )
 
     class Meta:
         model = CloudResource

@@ -3,10 +3,14 @@ from typing import Any
 from rest_framework import serializers
 
 from inventory.models import CloudProject, CloudResource, CloudResourceEvent, SyncRun
+from inventory.selectors import events_visible_to
 
 
 class ProjectSerializer(serializers.ModelSerializer):
-    tenant_name = serializers.CharField(source="tenant.name", read_only=True, default=None)
+    # An unassigned project has no tenant: both come back null.
+    tenant_name = serializers.CharField(
+        source="tenant.name", read_only=True, default=None, allow_null=True
+    )
 
     class Meta:
         model = CloudProject
@@ -32,10 +36,24 @@ class EventSerializer(serializers.ModelSerializer):
         model = CloudResourceEvent
         fields = ["id", "event", "changes", "actor", "occurred_at"]
 
+    def to_representation(self, instance: CloudResourceEvent) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        # A tenant sees the event that brought a resource into its projects as an
+        # arrival, without the previous holder's values (selectors.events_visible_to).
+        scoped = getattr(instance, "tenant_changes", None)
+        if scoped is not None:
+            data["changes"] = scoped
+        return data
+
 
 class ResourceSerializer(serializers.ModelSerializer):
-    project_name = serializers.CharField(source="project.name", read_only=True, default=None)
-    tenant = serializers.IntegerField(source="project.tenant_id", read_only=True, default=None)
+    # A resource outside any project (or in an unassigned one) has no project or tenant.
+    project_name = serializers.CharField(
+        source="project.name", read_only=True, default=None, allow_null=True
+    )
+    tenant = serializers.IntegerField(
+        source="project.tenant_id", read_only=True, default=None, allow_null=True
+    )
 
     class Meta:
         model = CloudResource
@@ -69,7 +87,8 @@ class ResourceDetailSerializer(ResourceSerializer):
     RECENT_EVENTS = 50
 
     def get_recent_events(self, resource: CloudResource) -> Any:
-        events = resource.events.order_by("-occurred_at", "-id")[: self.RECENT_EVENTS]
+        user = self.context["request"].user
+        events = events_visible_to(user, resource)[: self.RECENT_EVENTS]
         return EventSerializer(events, many=True).data
 
 

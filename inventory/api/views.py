@@ -3,7 +3,7 @@
 Every queryset comes from a selector scoped to the user, so another tenant's object is
 a 404 by construction."""
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema
 from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -32,36 +32,38 @@ class ProjectViewSet(viewsets.ReadOnlyModelViewSet):
         return selectors.projects_visible_to(self.request.user)
 
 
-@extend_schema_view(
-    list=extend_schema(
-        parameters=[
-            OpenApiParameter("include_deleted", bool, description="Include tombstoned resources.")
-        ]
-    )
-)
 class ResourceViewSet(viewsets.ReadOnlyModelViewSet):
     filterset_class = ResourceFilter
     search_fields = ["name", "urn", "provider_id"]
     ordering_fields = ["name", "kind", "region", "first_seen_at", "last_seen_at", "id"]
     ordering = ["id"]
+    # Query parameters an action other than `list` takes (StrictFilterBackend).
+    extra_query_params: tuple[str, ...] = ()
 
     def get_serializer_class(self):
         return ResourceDetailSerializer if self.action == "retrieve" else ResourceSerializer
 
     def get_queryset(self):
         # A single resource is reachable even when tombstoned; lists hide them unless asked.
-        include = self.action != "list" or self.request.query_params.get("include_deleted") in {
-            "true",
-            "True",
-            "1",
-        }
+        # (ResourceFilter refuses anything but `true`/`false` with a 400.)
+        include = (
+            self.action != "list" or self.request.query_params.get("include_deleted") == "true"
+        )
         return selectors.resources_visible_to(self.request.user, include_tombstoned=include)
 
     @extend_schema(responses=EventSerializer(many=True))
-    @action(detail=True, methods=["get"], filterset_class=None, search_fields=None)
+    @action(
+        detail=True,
+        methods=["get"],
+        filterset_class=None,
+        search_fields=None,
+        ordering_fields=None,
+        # Newest first, a page at a time: no filters, search or ordering of its own.
+        extra_query_params=("page", "page_size"),
+    )
     def events(self, request: Request, pk: str | None = None) -> Response:
         resource = self.get_object()
-        page = self.paginate_queryset(selectors.events_of(resource))
+        page = self.paginate_queryset(selectors.events_visible_to(request.user, resource))
         return self.get_paginated_response(EventSerializer(page, many=True).data)
 
 

@@ -170,10 +170,10 @@ def test_anonymous_is_refused(world):
 
 
 def test_token_authentication_works(world):
-    from tenants.services import api_token_for
+    from tenants.services import issue_api_token
 
     user = TenantUserFactory(tenants=[world["acme"]])
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_for(user)}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {issue_api_token(user)}")
 
     assert len(ids(client.get("/api/v1/inventory/resources"))) == 2

@@ -3,6 +3,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from arcadia.validation import StrictCharField, StrictIntegerField
 from provisioning.models import SagaRun, SagaStep, StepStatus
 
 DONE_STEPS = (StepStatus.SUCCEEDED, StepStatus.SKIPPED)
@@ -77,15 +78,15 @@ class SagaRunSerializer(serializers.ModelSerializer):
 
 
 class CreateDropletSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=255)
-    region = serializers.CharField(max_length=64)
-    size = serializers.CharField(max_length=64)
-    image = serializers.CharField(max_length=255, help_text="An image slug or numeric id.")
+    name = StrictCharField(max_length=255)
+    region = StrictCharField(max_length=64)
+    size = StrictCharField(max_length=64)
+    image = StrictCharField(max_length=255, help_text="An image slug or numeric id.")
     tags = serializers.ListField(
-        child=serializers.CharField(max_length=255), required=False, default=list
+        child=StrictCharField(max_length=255), required=False, default=list
     )
-    tenant = serializers.IntegerField(help_text="The tenant the droplet is for.")
-    project = serializers.IntegerField(
+    tenant = StrictIntegerField(help_text="The tenant the droplet is for.")
+    project = StrictIntegerField(
         required=False,
         allow_null=True,
         default=None,

@@ -1,9 +1,7 @@
-from rest_framework.routers import SimpleRouter
-
+from arcadia.api import ApiRouter
 from provisioning.api.views import DropletViewSet, SagaRunViewSet
 
-router = SimpleRouter()
-router.trailing_slash = "/?"  # the constructor only takes a bool
+router = ApiRouter()
 router.register("droplets", DropletViewSet, basename="provisioning-droplet")
 router.register("sagas", SagaRunViewSet, basename="saga")
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
@@ -24,15 +23,26 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from arcadia.api import IsPlatformAdmin
+from arcadia.validation import header_value
 from provisioning import selectors
 from provisioning.api.filters import SagaRunFilter
 from provisioning.api.serializers import CreateDropletSerializer, SagaRunSerializer
-from provisioning.services import IdempotencyKeyReused, start_create_droplet
+from provisioning.services import (
+    IDEMPOTENCY_KEY_MAX,
+    IdempotencyKeyReused,
+    start_create_droplet,
+)
 from tenants.models import User
 
 IDEMPOTENCY_KEY = OpenApiParameter(
     name="Idempotency-Key",
-    type=OpenApiTypes.STR,
+    # Printable ASCII (anything else is a 400 naming the header), no surrounding spaces.
+    type={
+        "type": "string",
+        "minLength": 1,
+        "maxLength": IDEMPOTENCY_KEY_MAX,
+        "pattern": "^[!-~]([ -~]*[!-~])?$",
+    },
     location=OpenApiParameter.HEADER,
     required=False,
     description=(
@@ -60,7 +70,10 @@ class DropletViewSet(viewsets.ViewSet):
         request=CreateDropletSerializer,
         responses={
             202: SagaRunSerializer,
-            400: OpenApiResponse(description="Invalid input, or a tenant with no project."),
+            400: OpenApiResponse(
+                description="Invalid input (a field, or the Idempotency-Key header), or a "
+                "tenant with no project."
+            ),
             403: OpenApiResponse(description="Not a platform admin."),
             422: OpenApiResponse(description="The Idempotency-Key was used with another body."),
         },
@@ -69,6 +82,7 @@ class DropletViewSet(viewsets.ViewSet):
         body = CreateDropletSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
+        idempotency_key = header_value(request, "Idempotency-Key", max_length=IDEMPOTENCY_KEY_MAX)
         assert isinstance(request.user, User)  # IsPlatformAdmin refused anyone else
         try:
             started = start_create_droplet(
@@ -79,7 +93,7 @@ class DropletViewSet(viewsets.ViewSet):
                 tags=data["tags"],
                 tenant_id=data["tenant"],
                 project_id=data["project"],
-                idempotency_key=request.headers.get("Idempotency-Key"),
+                idempotency_key=idempotency_key,
                 actor=request.user,
                 requested_via="api",
             )
@@ -98,7 +112,6 @@ class SagaRunViewSet(viewsets.ReadOnlyModelViewSet):
     filterset_class = SagaRunFilter
     ordering_fields = ["created_at", "id", "next_run_at"]
     ordering = ["-created_at", "-id"]
-    lookup_value_regex = r"\d+"
 
     def get_queryset(self) -> QuerySet:
         return selectors.sagas_visible_to(self.request.user)

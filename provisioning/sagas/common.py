@@ -10,8 +10,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from drift.models import Provisioned
-from drift.services import revert as drift_revert
 from drift.services.provisioned import record_provisioned
+from drift.services.reverting import settle_revert
 from inventory.kinds import normalize_droplet
 from inventory.models import PROVIDER_DO, CloudResource, Kind
 from inventory.services.chokepoint import upsert_resources
@@ -84,7 +84,9 @@ class Record(Step):
         ctx.run.resource_id = resource.pk
         result: JSON = {"resource_id": resource.pk}
         if ctx.run.drift_id is not None:
-            result["drift"] = drift_revert.settle_revert(ctx.run.drift_id, run=ctx.run)
+            result["drift"] = settle_revert(
+                ctx.run.drift_id, actor=ctx.run.actor, resolved_by_id=ctx.run.created_by_id
+            )
             return Done(result)
         with transaction.atomic():
             # The spec row is locked while it is merged, so a concurrent accept is not lost.

@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from drift.models import Drift
+from drift.models import Drift, DriftStatus
 from provisioning.models import SagaRun, SagaStep
 from tests.factories import DriftFactory, PlatformAdminFactory, ProvisionedFactory, SagaRunFactory
 
@@ -97,3 +97,28 @@ def test_a_drift_page_links_its_revert_saga(console):
 
     assert reverse("admin:provisioning_sagarun_change", args=[run.pk]) in page
     assert Drift.objects.get(pk=drift.pk).is_open
+
+
+def test_the_accept_action_refuses_a_drift_whose_revert_is_running(console):
+    drift = DriftFactory(
+        field="name",
+        expected="web-1",
+        actual="web-x",
+        provisioned=ProvisionedFactory(spec={"name": "web-1"}),
+    )
+    console.post(INBOX, {"action": "revert_selected", "_selected_action": [drift.pk], "index": 0})
+
+    response = console.post(
+        INBOX,
+        {"action": "accept_selected", "_selected_action": [drift.pk], "index": 0},
+        follow=True,
+    )
+
+    messages = [str(m) for m in response.context["messages"]]
+    assert any(
+        f"#{drift.pk}" in m and "revert saga" in m and "still running" in m for m in messages
+    )
+    assert not any(m.startswith("Accepted") for m in messages)
+    drift.refresh_from_db()
+    assert drift.status == DriftStatus.OPEN and drift.revert_running
+    assert drift.provisioned.spec == {"name": "web-1"} and drift.provisioned.spec_version == 1

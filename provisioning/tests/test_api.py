@@ -8,10 +8,11 @@ from typing import Any
 import pytest
 from rest_framework.test import APIClient
 
-from drift.models import DriftStatus
+from drift.models import DriftStatus, Provisioned
+from inventory.models import CloudResourceEvent
 from provisioning.models import SagaRun
 from provisioning.tests.conftest import drive
-from tenants.services import api_token_for
+from tenants.services import issue_api_token
 from tests.factories import (
     CloudProjectFactory,
     DriftFactory,
@@ -30,7 +31,7 @@ DROPLETS = "/api/v1/provisioning/droplets"
 
 def token_client(user) -> APIClient:
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_for(user)}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {issue_api_token(user)}")
     return client
 
 
@@ -217,3 +218,26 @@ def test_the_drift_inbox_shows_no_saga_for_a_drift_never_reverted(admin_client):
     [row] = admin_client.get("/api/v1/drift").json()["results"]
 
     assert row["revert_saga"] is None
+
+
+def test_accepting_a_drift_whose_revert_is_running_is_a_409_and_writes_nothing(admin_client):
+    drift = DriftFactory(
+        field="name",
+        expected="web-1",
+        actual="web-one",
+        provisioned=ProvisionedFactory(spec={"name": "web-1"}),
+    )
+    assert admin_client.post(f"/api/v1/drift/{drift.pk}/revert").status_code == 202
+    events = CloudResourceEvent.objects.filter(resource=drift.resource).count()
+
+    response = admin_client.post(
+        f"/api/v1/drift/{drift.pk}/accept", {"comment": "keep it"}, format="json"
+    )
+
+    assert response.status_code == 409, response.content
+    assert response.json()["code"] == "revert_in_progress"
+    drift.refresh_from_db()
+    assert drift.status == DriftStatus.OPEN and drift.comment == ""
+    assert Provisioned.objects.get(pk=drift.provisioned_id).spec == {"name": "web-1"}
+    assert Provisioned.objects.get(pk=drift.provisioned_id).spec_version == 1
+    assert CloudResourceEvent.objects.filter(resource=drift.resource).count() == events

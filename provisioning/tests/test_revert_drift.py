@@ -1,10 +1,16 @@
 """Reverting drift through sagas (DESIGN.md, "Revert"): resize for `size_slug`, tag and
 untag for `tags`, rename for `name`; the drift closes `reverted` when the saga succeeds and
-stays open with the saga's error when it fails."""
+stays open with the saga's error when it fails; while the saga runs the drift can be
+neither accepted nor closed by detection."""
 
 from __future__ import annotations
 
+from importlib import import_module
+from types import SimpleNamespace
+from typing import Any
+
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from arcadia.errors import Conflict, InvalidInput, NotFound
@@ -13,8 +19,10 @@ from drift.services.accept import accept_drift
 from drift.services.detection import detect_drift
 from drift.services.provisioned import record_provisioned
 from drift.services.revert import revert_drift
+from drift.services.reverting import RevertInProgress, record_revert_failure, settle_revert
 from inventory.models import CloudResource, CloudResourceEvent, EventType
 from provisioning.models import SagaRun
+from provisioning.sagas import common
 from provisioning.tests.conftest import drive, mirror
 from tests.factories import DriftFactory, PlatformAdminFactory, SagaRunFactory
 
@@ -173,24 +181,105 @@ def test_a_revert_waits_its_turn_behind_another_saga_on_the_droplet(sim, small_d
         revert_drift(drift.pk, actor=operator)
 
 
-@pytest.mark.parametrize(
-    ("latest_saga", "closes"),
-    [
-        ("succeeded", DriftStatus.REVERTED),
-        ("compensated", DriftStatus.STALE),
-        (None, DriftStatus.STALE),
-    ],
-)
-def test_detection_closes_a_matching_drift_reverted_only_after_its_revert_saga(latest_saga, closes):
+def test_starting_a_revert_marks_the_drift_as_reverting(operator):
+    drift = DriftFactory()
+
+    revert_drift(drift.pk, actor=operator)
+
+    drift.refresh_from_db()
+    assert drift.revert_running and drift.status == DriftStatus.OPEN
+
+
+def test_accept_is_refused_while_the_drifts_revert_saga_runs(operator):
+    drift = DriftFactory()
+    spec = dict(drift.provisioned.spec)
+    revert_drift(drift.pk, actor=operator)
+
+    with pytest.raises(RevertInProgress, match="revert saga"):
+        accept_drift(drift.pk, actor=operator)
+
+    drift.refresh_from_db()
+    assert drift.status == DriftStatus.OPEN
+    assert drift.provisioned.spec == spec and drift.provisioned.spec_version == 1
+    assert not CloudResourceEvent.objects.filter(event=EventType.DRIFT_ACCEPTED).exists()
+
+
+def test_detection_leaves_a_drift_open_while_its_revert_runs_even_if_the_value_matches(operator):
     drift = DriftFactory(expected="s-1vcpu-1gb", actual="s-2vcpu-4gb")  # the droplet matches
-    if latest_saga is not None:
-        SagaRunFactory(
-            resource=drift.resource, drift=drift, status=latest_saga, finished_at=timezone.now()
-        )
+    revert_drift(drift.pk, actor=operator)
+
+    outcome = detect_drift()
+
+    drift.refresh_from_db()
+    assert drift.status == DriftStatus.OPEN and outcome.closed == 0
+    assert not CloudResourceEvent.objects.filter(
+        resource=drift.resource, event__in=[EventType.DRIFT_STALE, EventType.DRIFT_REVERTED]
+    ).exists()
+
+
+def test_detection_closes_a_matching_drift_stale_once_its_revert_has_ended(operator):
+    drift = DriftFactory(expected="s-1vcpu-1gb", actual="s-2vcpu-4gb")  # the droplet matches
+    revert_drift(drift.pk, actor=operator)
+    record_revert_failure(drift.pk, error="resize: boom")
 
     detect_drift()
 
     drift.refresh_from_db()
-    assert drift.status == closes
-    event = EventType.DRIFT_REVERTED if closes == "reverted" else EventType.DRIFT_STALE
-    assert CloudResourceEvent.objects.filter(resource=drift.resource, event=event).count() == 1
+    assert drift.status == DriftStatus.STALE and not drift.revert_running
+    assert CloudResourceEvent.objects.filter(
+        resource=drift.resource, event=EventType.DRIFT_STALE
+    ).exists()
+
+
+def test_a_value_seen_back_mid_revert_is_closed_reverted_by_the_saga_not_stale(
+    sim, droplet, operator, monkeypatch
+):
+    drift = drifted(sim, droplet, "name")
+    seen_mid_revert: list[str] = []
+
+    def detection_first(drift_id: int, **kwargs: Any) -> str:
+        # A sync and a detection land after DO renamed the droplet, before the saga settles.
+        mirror(sim, int(droplet.provider_id))
+        detect_drift()
+        seen_mid_revert.append(Drift.objects.get(pk=drift_id).status)
+        return settle_revert(drift_id, **kwargs)
+
+    monkeypatch.setattr(common, "settle_revert", detection_first)
+
+    run = drive(revert_drift(drift.pk, actor=operator).run)
+
+    assert run.status == "succeeded" and seen_mid_revert == [DriftStatus.OPEN]
+    drift.refresh_from_db()
+    assert drift.status == DriftStatus.REVERTED and not drift.revert_running
+    events = CloudResourceEvent.objects.filter(resource=droplet)
+    assert events.filter(event=EventType.DRIFT_REVERTED).count() == 1
+    assert not events.filter(event=EventType.DRIFT_STALE).exists()
+
+
+def test_after_the_revert_saga_fails_accept_works_again(sim, droplet, operator):
+    drift = drifted(sim, droplet, "name")
+    sim.state.fail_next_action(int(droplet.provider_id))
+    run = drive(revert_drift(drift.pk, actor=operator).run)
+    assert run.status == "compensated"
+
+    accepted = accept_drift(drift.pk, actor=operator)
+
+    assert accepted.status == DriftStatus.ACCEPTED and not accepted.revert_running
+    assert accepted.provisioned.spec["name"] == "renamed-by-hand"
+
+
+def test_the_migration_marks_open_drift_whose_revert_saga_is_live():
+    backfill = import_module("drift.migrations.0003_revert_started_at").backfill
+    live = DriftFactory()
+    run = SagaRunFactory(resource=live.resource, drift=live, status="waiting")
+    ended = DriftFactory()
+    SagaRunFactory(
+        resource=ended.resource, drift=ended, status="compensated", finished_at=timezone.now()
+    )
+    never = DriftFactory()
+
+    backfill(None, SimpleNamespace(connection=connection))
+
+    assert Drift.objects.get(pk=live.pk).revert_started_at == run.created_at
+    assert Drift.objects.get(pk=ended.pk).revert_started_at is None
+    assert Drift.objects.get(pk=never.pk).revert_started_at is None

@@ -17,8 +17,7 @@ from provisioning import dispatch, engine
 from provisioning.models import SagaRun
 from provisioning.services import start_create_droplet
 from provisioning.tests.conftest import REAL_ENQUEUE
-
-TEST_BROKER = "redis://127.0.0.1:6379/15"
+from tests.brokers import isolated_broker_url
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -38,10 +37,11 @@ def running_worker(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """A worker consuming the `provisioning` queue from an emptied Redis db of its own,
     with the engine's nudges really sent there."""
     monkeypatch.setattr(dispatch, "enqueue_advance", REAL_ENQUEUE)
+    test_broker = isolated_broker_url()
     previous = app.conf.broker_url
-    app.conf.broker_url = TEST_BROKER
+    app.conf.broker_url = test_broker
     _forget_connections()
-    with app.connection_for_write(TEST_BROKER) as conn:
+    with app.connection_for_write(test_broker) as conn:
         conn.default_channel.client.flushdb()
     try:
         with start_worker(

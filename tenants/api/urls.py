@@ -1,12 +1,14 @@
 from django.urls import path
-from rest_framework.routers import SimpleRouter
 
-from tenants.api.views import MeView, TenantViewSet
+from arcadia.api import ApiRouter
+from tenants.api.views import MeView, RevokeAllTokensView, RevokeTokenView, TenantViewSet
 
-router = SimpleRouter()
-# `/api/v1/tenants` and `/api/v1/tenants/` both resolve. The constructor only takes a
-# bool (anything truthy becomes "/"), so the optional slash is set after it.
-router.trailing_slash = "/?"
+router = ApiRouter()
 router.register("tenants", TenantViewSet, basename="tenant")
 
-urlpatterns = [path("me", MeView.as_view(), name="me"), *router.urls]
+urlpatterns = [
+    path("me", MeView.as_view(), name="me"),
+    path("auth/tokens/revoke", RevokeTokenView.as_view(), name="token-revoke"),
+    path("auth/tokens/revoke-all", RevokeAllTokensView.as_view(), name="token-revoke-all"),
+    *router.urls,
+]

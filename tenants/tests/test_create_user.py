@@ -1,9 +1,9 @@
 import pytest
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from arcadia.errors import Conflict, InvalidInput
-from tenants.services import api_token_for, create_user
+from tenants.services import create_user, issue_api_token
 from tests.factories import TenantFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -70,11 +70,13 @@ def test_no_password_means_an_unusable_one():
     assert not user.has_usable_password()
 
 
-def test_create_user_returns_the_users_token():
+def test_create_user_returns_a_token_that_is_stored_only_as_a_digest():
     user, key = create_user(username="alice", platform_admin=True)
 
-    assert Token.objects.get(user=user).key == key
-    assert api_token_for(user) == key
+    stored = AuthToken.objects.get(user=user)
+    assert key.startswith(stored.token_key)
+    assert key not in (stored.digest, stored.token_key)
+    assert issue_api_token(user) != key  # a new token each time: the old one can't be shown
 
 
 def test_returned_token_authenticates_the_api():

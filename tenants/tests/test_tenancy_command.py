@@ -4,7 +4,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
-from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
 
 from tenants.models import Tenant, User
 from tests.factories import TenantFactory, UserFactory
@@ -49,7 +49,8 @@ def test_create_admin_prints_the_users_token_last():
 
     user = User.objects.get(username="alice")
     assert user.is_platform_admin and user.check_password("s3cret-enough")
-    assert lines == [f"user {user.pk} alice", f"token {Token.objects.get(user=user).key}"]
+    assert lines[0] == f"user {user.pk} alice"
+    assert token_user(lines[1]) == user
 
 
 def test_create_user_joins_tenants_by_id_slug_or_name():
@@ -64,7 +65,7 @@ def test_create_user_joins_tenants_by_id_slug_or_name():
     user = User.objects.get(username="bob")
     assert not user.is_platform_admin
     assert sorted(user.tenant_ids()) == sorted([acme.pk, globex.pk, initech.pk])
-    assert lines[-1] == f"token {Token.objects.get(user=user).key}"
+    assert token_user(lines[-1]) == user
 
 
 def test_create_user_without_tenant_fails():
@@ -86,18 +87,46 @@ def test_create_user_with_taken_username_fails():
         tenancy("create-admin", "bob")
 
 
-def test_token_prints_an_existing_users_token():
+def test_token_issues_a_new_token_for_an_existing_user():
     user = UserFactory(username="carol")
 
-    lines = tenancy("token", "carol")
+    [line] = tenancy("token", "carol")
 
-    assert lines == [f"token {Token.objects.get(user=user).key}"]
+    assert token_user(line) == user
 
 
-def test_token_is_stable_across_calls():
+def test_each_token_call_issues_another_token_and_both_work():
+    user = UserFactory(username="carol")
+
+    first, second = tenancy("token", "carol"), tenancy("token", "carol")
+
+    assert first != second
+    assert token_user(first[0]) == token_user(second[0]) == user
+
+
+def test_revoke_tokens_makes_every_token_of_the_user_useless():
     UserFactory(username="carol")
+    [line] = tenancy("token", "carol")
 
-    assert tenancy("token", "carol") == tenancy("token", "carol")
+    assert tenancy("revoke-tokens", "carol") == ["revoked 1 token"]
+
+    assert token_user(line) is None
+
+
+def test_revoke_tokens_of_an_unknown_user_fails():
+    with pytest.raises(CommandError, match="No user 'nobody'"):
+        tenancy("revoke-tokens", "nobody")
+
+
+def token_user(line: str):
+    """The user the printed `token <key>` line authenticates as, or None."""
+    assert line.startswith("token ")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {line.removeprefix('token ')}")
+    response = client.get("/api/v1/me")
+    if response.status_code != 200:
+        return None
+    return User.objects.get(username=response.json()["username"])
 
 
 def test_token_for_unknown_user_fails():

@@ -30,7 +30,7 @@ from inventory.models import CloudProject, CloudResource, Kind, SyncRun
 from inventory.services.projects import PLATFORM_PROJECT_NAME
 from inventory.services.sync import run_all, run_full_sync
 from tenants.models import Membership, Tenant, User
-from tenants.services import api_token_for
+from tenants.services import issue_api_token
 
 DEMO_PASSWORD_SUFFIX = "-demo"
 # Droplets that get a recorded desired state; the first three also drift out of band.
@@ -53,7 +53,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **opts: Any) -> None:
         admin = self._ensure_admin(opts["admin"], opts["password"])
-        self.stdout.write(f"operator {admin.username}: API token {api_token_for(admin)}")
+        self.stdout.write(f"operator {admin.username}: API token {issue_api_token(admin)}")
 
         for run in run_all(trigger="demo"):
             self.stdout.write(
@@ -112,7 +112,7 @@ class Command(BaseCommand):
             Membership.objects.get_or_create(user=user, tenant=tenant)
             lines.append(
                 f"tenant {tenant.name}: project {project.name}; user {username} / "
-                f"{username}{DEMO_PASSWORD_SUFFIX}; API token {api_token_for(user)}"
+                f"{username}{DEMO_PASSWORD_SUFFIX}; API token {issue_api_token(user)}"
             )
         if customer_projects:
             lines.append(f"unassigned project (unallocated usage): {customer_projects[-1].name}")

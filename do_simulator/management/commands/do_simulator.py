@@ -1,10 +1,12 @@
 """Serve the simulated DigitalOcean API until interrupted.
 
-    manage.py do_simulator --port 8765 [--host 127.0.0.1] [--droplets N] [--seed S]
+    manage.py do_simulator [--port P] [--host H] [--droplets N] [--seed S]
                            [--token T | --any-token] [--action-seconds F]
                            [--rate-limit N] [--verbose]
 
-Prints the API base URL and token; point `DO_API_BASE_URL` and `DO_API_TOKEN` at them.
+Host and port default to those of `DO_API_BASE_URL` when it is a loopback http URL (else
+127.0.0.1:8765). Prints the API base URL and the token masked (the output ends up in
+log files); point `DO_API_BASE_URL` and `DO_API_TOKEN` at them.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from do_simulator.address import listen_address, masked
 from do_simulator.server import SimServer
 from do_simulator.state import SimState
 
@@ -21,8 +24,9 @@ class Command(BaseCommand):
     help = "Serve a simulated DigitalOcean v2 API (droplets, projects, tags, invoices)."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--host", default="127.0.0.1")
-        parser.add_argument("--port", type=int, default=8765)
+        host, port = listen_address()
+        parser.add_argument("--host", default=host, help="Default: DO_API_BASE_URL's host.")
+        parser.add_argument("--port", type=int, default=port, help="Default: its port.")
         parser.add_argument("--droplets", type=int, default=50, help="Size of the fleet.")
         parser.add_argument("--seed", type=int, default=1)
         auth = parser.add_mutually_exclusive_group()
@@ -57,7 +61,7 @@ class Command(BaseCommand):
                 f"cannot listen on {options['host']}:{options['port']}: {exc}"
             ) from exc
         self.stdout.write(f"DO_API_BASE_URL={server.base_url}")
-        self.stdout.write(f"DO_API_TOKEN={token or '<any non-empty token>'}")
+        self.stdout.write(f"DO_API_TOKEN={masked(token) if token else '<any non-empty token>'}")
         self.stdout.write(f"Control API: {server.base_url}/_sim/state  (Ctrl-C to stop)")
         try:
             server.serve_forever()

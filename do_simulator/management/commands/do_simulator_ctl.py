@@ -1,6 +1,6 @@
 """Drive a running simulator through its control API (`/_sim/`).
 
-manage.py do_simulator_ctl [--url http://127.0.0.1:8765] state
+manage.py do_simulator_ctl [--url URL] state      (URL: settings.DO_API_BASE_URL)
 manage.py do_simulator_ctl oob <droplet_id> resize --size s-2vcpu-4gb [--disk]
 manage.py do_simulator_ctl oob <droplet_id> retag --tags env:prod,team:ml
 manage.py do_simulator_ctl oob <droplet_id> rename --name web-02
@@ -22,6 +22,8 @@ from typing import Any
 import httpx
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from do_simulator.address import simulator_url
+
 
 def _csv(value: str) -> list[str]:
     return [part.strip() for part in value.split(",") if part.strip()]
@@ -31,7 +33,11 @@ class Command(BaseCommand):
     help = "Out-of-band changes and faults for a running do_simulator."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--url", default="http://127.0.0.1:8765", help="Simulator root.")
+        parser.add_argument(
+            "--url",
+            default=None,
+            help="Simulator root (default: DO_API_BASE_URL, as the app's DO client uses).",
+        )
         sub = parser.add_subparsers(dest="action", required=True)
         sub.add_parser("state", help="Print the state summary.")
         oob = sub.add_parser("oob", help="Change a droplet as DO's console would.")
@@ -65,12 +71,11 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         method, path, body = self._request(options)
+        url = (options["url"] or simulator_url()).rstrip("/")
         try:
-            response = httpx.request(
-                method, f"{options['url'].rstrip('/')}{path}", json=body, timeout=30
-            )
+            response = httpx.request(method, f"{url}{path}", json=body, timeout=30)
         except httpx.HTTPError as exc:
-            raise CommandError(f"simulator unreachable at {options['url']}: {exc}") from exc
+            raise CommandError(f"simulator unreachable at {url}: {exc}") from exc
         if response.status_code >= 400:
             raise CommandError(f"{response.status_code}: {response.text}")
         self.stdout.write(json.dumps(response.json(), indent=2))

@@ -15,11 +15,12 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from arcadia.errors import DomainError
+from arcadia.errors import DomainError, NotFound
 from provisioning.models import SagaRun, SagaStatus
 from provisioning.resume import run_in_foreground
 from provisioning.services import start_create_droplet
 from tenants.models import Tenant
+from tenants.services import find_tenant
 
 
 class Command(BaseCommand):
@@ -78,10 +79,7 @@ class Command(BaseCommand):
 
 
 def _find_tenant(reference: str) -> Tenant:
-    text = reference.strip()
-    tenant = Tenant.objects.filter(slug=text).first()
-    if tenant is None and text.isdecimal():
-        tenant = Tenant.objects.filter(pk=int(text)).first()
-    if tenant is None:
-        raise CommandError(f"No tenant {reference!r} (give its id or slug).")
-    return tenant
+    try:
+        return find_tenant(reference)
+    except NotFound as exc:
+        raise CommandError(exc.message) from exc

@@ -3,9 +3,11 @@
     manage.py tenancy create-tenant "Acme AI"
     manage.py tenancy create-admin alice [--password ...]
     manage.py tenancy create-user bob --tenant "Acme AI" [--password ...]
-    manage.py tenancy token alice
+    manage.py tenancy token alice            # issues a new token
+    manage.py tenancy revoke-tokens alice
 
-Every user command prints the user's API token on the last line.
+Every user command prints a new API token on the last line. It is shown this once: only
+its digest is stored, and it expires (`ARCADIA_TOKEN_TTL_DAYS`).
 """
 
 from __future__ import annotations
@@ -41,8 +43,10 @@ class Command(BaseCommand):
         )
         user.add_argument("--password")
         user.add_argument("--email", default="")
-        token = sub.add_parser("token", help="Print a user's API token.")
+        token = sub.add_parser("token", help="Issue a new API token and print it (once).")
         token.add_argument("username")
+        revoke = sub.add_parser("revoke-tokens", help="Revoke every API token of a user.")
+        revoke.add_argument("username")
 
     def handle(self, *args: Any, **opts: Any) -> None:
         try:
@@ -67,7 +71,14 @@ class Command(BaseCommand):
             self.stdout.write(f"user {user.pk} {user.username}")
             self.stdout.write(f"token {token}")
         elif action == "token":
-            found = User.objects.filter(username=opts["username"]).first()
-            if found is None:
-                raise CommandError(f"No user {opts['username']!r}.")
-            self.stdout.write(f"token {services.api_token_for(found)}")
+            self.stdout.write(f"token {services.issue_api_token(self._user(opts))}")
+        elif action == "revoke-tokens":
+            revoked = services.revoke_api_tokens(self._user(opts))
+            self.stdout.write(f"revoked {revoked} token{'' if revoked == 1 else 's'}")
+
+    @staticmethod
+    def _user(opts: dict[str, Any]) -> User:
+        found = User.objects.filter(username=opts["username"]).first()
+        if found is None:
+            raise CommandError(f"No user {opts['username']!r}.")
+        return found
