@@ -45,13 +45,14 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
 
 
 class IsPlatformAdmin(permissions.BasePermission):
-    """Operators of the platform (DESIGN.md, "Tenants and roles")."""
+    """Operators of the platform (DESIGN.md, "Tenants and roles"), as the user model's
+    `has_platform_role` decides it (`tenants.roles`: the console asks the same), read
+    from the user so that `arcadia/` imports no domain app."""
 
     message = "Only platform admins may do this."
 
     def has_permission(self, request: Any, view: Any) -> bool:
-        user = request.user
-        return bool(user and user.is_authenticated and user.is_platform_admin)
+        return bool(getattr(request.user, "has_platform_role", False))
 
 
 # --- ids --------------------------------------------------------------------------------
@@ -65,12 +66,23 @@ _ASCII_INTEGER = re.compile(r"-?[0-9]{1,20}")
 
 
 class ApiRouter(SimpleRouter):
-    """The routers of `/api/v1/`: an optional trailing slash, and ids of ASCII digits
-    unless a viewset declares its own `lookup_value_regex`."""
+    """The routers of `/api/v1/`: an optional trailing slash, ids of ASCII digits
+    unless a viewset declares its own `lookup_value_regex`, and only scoped viewsets."""
 
     def __init__(self) -> None:
         super().__init__()
         self.trailing_slash = "/?"  # the constructor only takes a bool
+
+    def register(self, prefix: str, viewset: Any, basename: str | None = None) -> None:
+        # Routes are registered once the settings (and DRF's generic views) are loaded.
+        from arcadia.viewsets import ScopedViewSet
+
+        if not issubclass(viewset, ScopedViewSet):
+            raise ImproperlyConfigured(
+                f"{viewset.__name__} is not an arcadia.viewsets.ScopedViewSet: every API "
+                "viewset's queryset is scoped to the asking user."
+            )
+        super().register(prefix, viewset, basename)
 
     def get_lookup_regex(self, viewset: Any, lookup_prefix: str = "") -> str:
         lookup_field = getattr(viewset, "lookup_field", "pk")

@@ -2,7 +2,7 @@ from django.apps import AppConfig
 
 
 class ArcadiaConfig(AppConfig):
-    """The project package as an app, for commands that span every domain app (`demo`)."""
+    """The project package as an app, for its own commands (migrate, flush, DB roles)."""
 
     name = "arcadia"
     verbose_name = "Arcadia"

@@ -104,6 +104,7 @@ INSTALLED_APPS = [
     "drift",
     "provisioning",
     "billing",
+    "demo",
     "do_simulator",
 ]
 

@@ -15,6 +15,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("tenants.api.urls")),
     path("inventory/", include("inventory.api.urls")),
     path("", include("drift.api.urls")),
+    path("", include("provisioning.api.drift_urls")),  # POST drift/{id}/revert
     path("provisioning/", include("provisioning.api.urls")),
     path("billing/", include("billing.api.urls")),
 ]

@@ -12,16 +12,18 @@ from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from arcadia.admin import ViewOnlyAdmin, ViewOnlyInline
-from arcadia.errors import DomainError
+from arcadia.errors import DomainError, InvalidInput
 from billing.exports import invoice_csv, invoice_csv_filename
 from billing.models import (
     LINE_FIELDS,
     Account,
     Credit,
     CreditApplication,
+    DraftChange,
     Invoice,
     InvoiceLine,
     Price,
@@ -30,7 +32,9 @@ from billing.models import (
     Reconciliation,
     ReconciliationLine,
 )
+from billing.services.credits import grant_credit, validate_credit
 from billing.services.invoices import finalize, void
+from tenants.roles import is_platform_admin
 
 
 class InvoiceLineInline(ViewOnlyInline):
@@ -57,7 +61,7 @@ def _operator(request: HttpRequest) -> str:
 
 
 def _may_resolve(modeladmin: admin.ModelAdmin, request: HttpRequest) -> bool:
-    if getattr(request.user, "is_platform_admin", False):
+    if is_platform_admin(request.user):
         return True
     modeladmin.message_user(request, "Only platform admins may do this.", messages.ERROR)
     return False
@@ -106,9 +110,22 @@ class InvoiceAdmin(ViewOnlyAdmin):
         "finalized_by",
         "voided_at",
         "voided_by",
+        "draft_history",
         "csv_link",
     ]
     fields = tuple(readonly_fields)
+
+    @admin.display(description="Draft history")
+    def draft_history(self, obj: Invoice) -> str:
+        changes = DraftChange.objects.filter(invoice_id=obj.pk).order_by("occurred_at", "id")
+        return (
+            format_html_join(
+                mark_safe("<br>"),
+                "{} by {} at {}",
+                ((c.what, c.actor, f"{c.occurred_at:%Y-%m-%d %H:%M:%S}") for c in changes),
+            )
+            or "-"
+        )
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(lines_n=Count("lines"))
@@ -321,6 +338,21 @@ class AccountAdmin(admin.ModelAdmin):
     search_fields = ["tenant__name"]
 
 
+class CreditForm(forms.ModelForm):
+    class Meta:
+        model = Credit
+        fields = ["tenant", "amount", "currency", "expires_at", "reason"]
+
+    def clean(self) -> dict:
+        data = super().clean() or {}
+        if self.instance.pk is None and "amount" in data and "reason" in data:
+            try:
+                validate_credit(data["amount"], data["reason"])
+            except InvalidInput as exc:
+                self.add_error(exc.field if exc.field in self.fields else None, exc.message)
+        return data
+
+
 @admin.register(Credit)
 class CreditAdmin(admin.ModelAdmin):
     list_display = ["tenant", "amount", "remaining", "currency", "expires_at", "reason"]
@@ -328,14 +360,27 @@ class CreditAdmin(admin.ModelAdmin):
     list_select_related = ["tenant"]
     search_fields = ["tenant__name", "reason"]
 
+    form = CreditForm
+
     def get_readonly_fields(self, request, obj=None):
-        # Once granted, a credit's amount is history: it may have been applied already.
-        return ["remaining", "created_at"] + (["tenant", "amount", "currency"] if obj else [])
+        # Once granted, a credit is history (it may have been applied already): the
+        # console grants through the service and never edits a granted one.
+        if obj:
+            return ["tenant", "amount", "remaining", "currency", "expires_at", "reason"]
+        return ["remaining", "created_at"]
 
     def save_model(self, request, obj: Credit, form, change):
-        if not change:
-            obj.remaining = obj.amount
-        super().save_model(request, obj, form, change)
+        if change:
+            return
+        granted = grant_credit(
+            obj.tenant,
+            obj.amount,
+            reason=obj.reason,
+            currency=obj.currency,
+            expires_at=obj.expires_at,
+            actor=request.user.get_username(),
+        )
+        obj.pk, obj.remaining, obj.reason = granted.pk, granted.remaining, granted.reason
 
     def has_delete_permission(self, request, obj=None):
         return False

@@ -10,26 +10,36 @@ from django.db.models import Count, Prefetch, QuerySet
 
 from billing.models import CreditApplication, Invoice, InvoiceLine, Reconciliation
 from tenants.models import User
+from tenants.roles import is_platform_admin
 from tenants.selectors import scope_by_tenant
 
 
-def invoices_visible_to(user: User | AnonymousUser) -> QuerySet[Invoice]:
-    return scope_by_tenant(
+def invoices_visible_to(
+    user: User | AnonymousUser, *, with_lines: bool = False
+) -> QuerySet[Invoice]:
+    """`with_lines`: lines and credit applications prefetched (one invoice's page)."""
+    queryset = scope_by_tenant(
         Invoice.objects.select_related("tenant").annotate(line_count=Count("lines")),
         user,
         tenant_field="tenant",
     )
+    if with_lines:
+        queryset = queryset.prefetch_related(
+            Prefetch("lines", queryset=InvoiceLine.objects.order_by("id")),
+            Prefetch("credit_applications", queryset=CreditApplication.objects.order_by("id")),
+        )
+    return queryset
 
 
 def invoice_with_lines_visible_to(user: User | AnonymousUser) -> QuerySet[Invoice]:
     """Like `invoices_visible_to`, with lines and credit applications prefetched."""
-    return invoices_visible_to(user).prefetch_related(
-        Prefetch("lines", queryset=InvoiceLine.objects.order_by("id")),
-        Prefetch("credit_applications", queryset=CreditApplication.objects.order_by("id")),
-    )
+    return invoices_visible_to(user, with_lines=True)
 
 
-def reconciliations_visible_to(user: User | AnonymousUser) -> QuerySet[Reconciliation]:
-    if not user.is_authenticated or not getattr(user, "is_platform_admin", False):
+def reconciliations_visible_to(
+    user: User | AnonymousUser, *, with_lines: bool = False
+) -> QuerySet[Reconciliation]:
+    if not is_platform_admin(user):
         return Reconciliation.objects.none()
-    return Reconciliation.objects.select_related("provider_invoice")
+    queryset = Reconciliation.objects.select_related("provider_invoice")
+    return queryset.prefetch_related("lines") if with_lines else queryset

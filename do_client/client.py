@@ -71,6 +71,7 @@ class DOClient:
         backoff_base: float = 0.5,
         backoff_cap: float = 30.0,
         max_rate_limit_wait: float = 120.0,
+        pace: bool = True,
         transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.time,
@@ -81,6 +82,7 @@ class DOClient:
         self.backoff_base = backoff_base
         self.backoff_cap = backoff_cap
         self.max_rate_limit_wait = max_rate_limit_wait
+        self.pace = pace
         self.rate_limit: RateLimit | None = None
         self._sleep = sleep
         self._clock = clock
@@ -322,7 +324,7 @@ class DOClient:
         waited_for_rate_limit = False
         while True:
             attempt += 1
-            if not waited_for_rate_limit:  # DO's own wait already spent the budget's time
+            if self.pace and not waited_for_rate_limit:  # DO's wait already spent the budget
                 self._pace()
             waited_for_rate_limit = False
             request = self._http.build_request(method, url, params=params, json=body)
@@ -403,17 +405,22 @@ def _tag_body(resources: Iterable[tuple[int | str, str]]) -> JSON:
 
 # -- One shared client per purpose ------------------------------------------------------------
 
-_clients: dict[tuple[str, str, str, float, int, float], DOClient] = {}
+_clients: dict[tuple[str, str, str, float, int, float, bool], DOClient] = {}
 _clients_lock = threading.Lock()
 
 
-def client_for(purpose: str) -> DOClient:
+def client_for(purpose: str, *, waits: bool = True) -> DOClient:
     """The process-wide client for ``purpose`` (``sync``, ``provisioning``, ``billing``, ...).
 
     Built from ``settings.DO_API_BASE_URL``, ``DO_API_TIMEOUT_SECONDS``, ``DO_API_MAX_RETRIES``,
     ``DO_API_BACKOFF_BASE_SECONDS`` and ``resolve_token(purpose)``, and cached per those so
     connections are reused and a rotated token gets a fresh client. Don't close it;
     ``reset_clients`` does.
+
+    ``waits=False`` gives a client that never sleeps: no retries, no pacing, and a 429
+    raises DORateLimited at once with DO's ``retry_after``. For callers with their own
+    durable backoff (the saga engine parks the run), where sleeping in a worker would only
+    hold it past its time limit.
     """
     from django.conf import settings
 
@@ -424,7 +431,9 @@ def client_for(purpose: str) -> DOClient:
     token = resolve_token(purpose)
     # A fingerprint, so the cache never holds the token itself as a key.
     fingerprint = hashlib.sha256(token.encode()).hexdigest()
-    key = (purpose, base_url, fingerprint, timeout, max_retries, backoff_base)
+    if not waits:
+        max_retries = 0
+    key = (purpose, base_url, fingerprint, timeout, max_retries, backoff_base, waits)
     with _clients_lock:
         client = _clients.get(key)
         if client is None or client.is_closed:
@@ -435,6 +444,8 @@ def client_for(purpose: str) -> DOClient:
                 timeout=timeout,
                 max_retries=max_retries,
                 backoff_base=backoff_base,
+                max_rate_limit_wait=120.0 if waits else 0.0,
+                pace=waits,
             )
             _clients[key] = client
         return client

@@ -1,9 +1,10 @@
 """The operator console for drift: the inbox (open drift, expected and actual side by side),
-resolved drift as history, and "accept" and "revert" as admin actions for one or many
-drifts.
+resolved drift as history, and "accept" as an admin action for one or many drifts.
 
-The actions call `accept_drift` and `revert_drift`, the same services as the API, once per
-drift, and report what they did with `message_user`; nothing here writes drift itself.
+The action calls `accept_drift`, the same service as the API, once per drift, and reports
+what it did with `message_user`; nothing here writes drift itself. "Revert" and the
+drift's revert saga are added by provisioning (`provisioning.admin.DriftAdmin`), the layer
+that starts sagas.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from arcadia.validation import is_ascii_id
 from drift.api.pagination import CappedCountPaginator
 from drift.models import Drift, DriftStatus, Provisioned
 from drift.services.accept import accept_drift
-from drift.services.revert import revert_drift
+from tenants.roles import is_platform_admin
 
 HISTORY_LENGTH = 50
 # One drift's page: every field read-only (changes go through the services).
@@ -39,7 +40,6 @@ DRIFT_PAGE: tuple[str, ...] = (
     "resolved_by",
     "comment",
     "error",
-    "revert_saga",
     "history",
 )
 
@@ -158,18 +158,15 @@ class DriftAdmin(ViewOnlyAdmin):
     # The history holds millions of rows: the API's paginator counts at most COUNT_CAP.
     paginator = CappedCountPaginator
     list_per_page = 50
-    actions = ["accept_selected", "revert_selected"]
+    actions = ["accept_selected"]
     action_form = AcceptActionForm
     fields = DRIFT_PAGE
     readonly_fields = DRIFT_PAGE
 
-    # -- permissions: read-only, except the accept action ------------------------------
+    # -- permissions: read-only, except the actions ------------------------------
 
     def has_accept_permission(self, request: HttpRequest) -> bool:
-        return bool(getattr(request.user, "is_platform_admin", False))
-
-    def has_revert_permission(self, request: HttpRequest) -> bool:
-        return bool(getattr(request.user, "is_platform_admin", False))
+        return is_platform_admin(request.user)
 
     # -- columns -----------------------------------------------------------------------
 
@@ -205,22 +202,6 @@ class DriftAdmin(ViewOnlyAdmin):
             "<td><pre>{}</pre></td></tr></tbody></table>",
             json.dumps(obj.expected, indent=2, sort_keys=True),
             json.dumps(obj.actual, indent=2, sort_keys=True),
-        )
-
-    @admin.display(description="Revert saga (latest)")
-    def revert_saga(self, obj: Drift) -> str:
-        run = obj.revert_sagas.order_by("-id").first()
-        if run is None:
-            return "-"
-        url = reverse("admin:provisioning_sagarun_change", args=[run.pk])
-        return format_html(
-            '<a href="{}">{} #{}</a>: {} (step {}){}',
-            url,
-            run.saga,
-            run.pk,
-            run.status,
-            run.current_step or "-",
-            format_html("<br><code>{}</code>", run.last_error) if run.last_error else "",
         )
 
     @admin.display(description=f"Drift history of this resource (latest {HISTORY_LENGTH})")
@@ -273,36 +254,6 @@ class DriftAdmin(ViewOnlyAdmin):
             self.message_user(
                 request,
                 f"Accepted {accepted} drift{'s' if accepted != 1 else ''}.",
-                messages.SUCCESS,
-            )
-        if refused:
-            self.message_user(
-                request,
-                f"Refused {len(refused)}: " + "; ".join(refused),
-                messages.WARNING,
-            )
-
-    @admin.action(
-        description="Revert selected drift (a saga puts the live value back to the spec)",
-        permissions=["revert"],
-    )
-    def revert_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
-        started: list[str] = []
-        refused: list[str] = []
-        for drift_id in self._selected_ids(request, queryset):
-            try:
-                result = revert_drift(drift_id, actor=request.user, requested_via="console")  # type: ignore[arg-type]
-            except DomainError as exc:
-                refused.append(f"#{drift_id}: {exc.message}")
-                continue
-            verb = "started" if result.created else "already running"
-            started.append(f"#{drift_id}: saga #{result.run.pk} {verb}")
-        if started:
-            self.message_user(
-                request,
-                f"Reverting {len(started)} drift{'s' if len(started) != 1 else ''} ("
-                + "; ".join(started)
-                + "). Each closes `reverted` when its saga succeeds.",
                 messages.SUCCESS,
             )
         if refused:

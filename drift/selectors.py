@@ -6,8 +6,10 @@ gets an empty queryset here, and a 403 from the API's permission before that.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import Q, QuerySet
 
 from arcadia.errors import NotFound
 from arcadia.validation import is_ascii_id
@@ -15,38 +17,25 @@ from drift.models import Drift, DriftStatus, Provisioned
 from inventory.kinds import KINDS
 from inventory.models import CloudResource, SyncRun
 from tenants.models import User
+from tenants.roles import is_platform_admin
 
 # The resource columns every drift listing shows, fetched in the same query.
 DRIFT_RELATED = ("resource__project__tenant", "resolved_by")
 
 
-def _is_operator(user: User | AnonymousUser) -> bool:
-    return bool(user.is_authenticated and getattr(user, "is_platform_admin", False))
-
-
 def drift_visible_to(user: User | AnonymousUser) -> QuerySet[Drift]:
-    if not _is_operator(user):
+    if not is_platform_admin(user):
         return Drift.objects.none()
-    return with_revert_saga(Drift.objects.select_related(*DRIFT_RELATED))
+    queryset = Drift.objects.select_related(*DRIFT_RELATED)
+    for annotate in LISTING_ANNOTATIONS:
+        queryset = annotate(queryset)
+    return queryset
 
 
-# The latest revert saga's columns a drift listing shows, as `revert_saga_<column>`.
-REVERT_SAGA_COLUMNS = ("id", "status", "current_step", "last_error")
-
-
-def with_revert_saga(queryset: QuerySet[Drift]) -> QuerySet[Drift]:
-    """Each drift with its latest revert saga (DESIGN.md, "Revert": the drift shows the
-    saga and its progress), in the same query: a subquery per column, evaluated only for
-    the rows of the page, on the (drift, -id) index."""
-    from provisioning.models import SagaRun
-
-    latest = SagaRun.objects.filter(drift=OuterRef("pk")).order_by("-id")
-    return queryset.annotate(
-        **{
-            f"revert_saga_{column}": Subquery(latest.values(column)[:1])
-            for column in REVERT_SAGA_COLUMNS
-        }
-    )
+# What upper layers add to every drift listing, in the same query: provisioning's
+# AppConfig.ready adds the latest revert saga (`revert_saga_<column>`). A hook, so that
+# drift imports nothing from the apps above it (STYLE.md, "Layers").
+LISTING_ANNOTATIONS: list[Callable[[QuerySet[Drift]], QuerySet[Drift]]] = []
 
 
 def drift_inbox(user: User | AnonymousUser) -> QuerySet[Drift]:
@@ -55,7 +44,7 @@ def drift_inbox(user: User | AnonymousUser) -> QuerySet[Drift]:
 
 
 def provisioned_visible_to(user: User | AnonymousUser) -> QuerySet[Provisioned]:
-    if not _is_operator(user):
+    if not is_platform_admin(user):
         return Provisioned.objects.none()
     return Provisioned.objects.select_related("resource__project__tenant")
 

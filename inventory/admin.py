@@ -8,9 +8,16 @@ import json
 from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from arcadia.admin import ViewOnlyAdmin
-from inventory.models import CloudProject, CloudResource, CloudResourceEvent, SyncRun
+from inventory.models import (
+    CloudProject,
+    CloudResource,
+    CloudResourceEvent,
+    SyncRun,
+)
+from inventory.services.projects import assign_tenant
 
 TIMELINE_LENGTH = 100
 
@@ -37,8 +44,34 @@ class CloudProjectAdmin(admin.ModelAdmin):
         "last_seen_at",
         "created_at",
         "updated_at",
+        "tenant_history",
     ]
     readonly_fields = [f for f in fields if isinstance(f, str) and f != "tenant"]
+
+    @admin.display(description="Tenant history")
+    def tenant_history(self, obj: CloudProject) -> str:
+        changes = obj.tenant_changes.select_related("old_tenant", "new_tenant").order_by("id")
+        return (
+            format_html_join(
+                mark_safe("<br>"),
+                "{}: {} → {} by {}",
+                (
+                    (
+                        f"{c.occurred_at:%Y-%m-%d %H:%M:%S}",
+                        c.old_tenant or "-",
+                        c.new_tenant or "-",
+                        c.actor,
+                    )
+                    for c in changes
+                ),
+            )
+            or "-"
+        )
+
+    def save_model(self, request, obj: CloudProject, form, change) -> None:
+        # The tenant (the only editable field, here and in the changelist) decides who
+        # is billed: it goes through the service, which records who changed it.
+        assign_tenant(obj, obj.tenant, actor=request.user.get_username())
 
     def get_queryset(self, request):
         from django.db.models import Count, Q

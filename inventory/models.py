@@ -11,6 +11,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from arcadia.triggers import Refuse, RefuseTruncate
 from tenants.models import Tenant
@@ -221,3 +222,34 @@ class SyncRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} sync #{self.pk} ({self.status})"
+
+
+class ProjectTenantChange(models.Model):
+    """Who moved a project to which tenant, and when: the mapping decides who is billed.
+    Append-only, like the resource events (Meta.triggers)."""
+
+    project = models.ForeignKey(
+        CloudProject, on_delete=models.PROTECT, related_name="tenant_changes"
+    )
+    old_tenant = models.ForeignKey(
+        Tenant, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    new_tenant = models.ForeignKey(
+        Tenant, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor = models.CharField(max_length=255)
+    occurred_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        triggers = [
+            Refuse(
+                name="append_only",
+                operation=pgtrigger.Update | pgtrigger.Delete,
+                message="project_tenant_change is append-only: % refused",
+            ),
+            RefuseTruncate(message="project_tenant_change is append-only: % refused"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project} -> {self.new_tenant or 'unassigned'} by {self.actor}"

@@ -9,6 +9,7 @@ from django.db.models import Case, JSONField, Q, QuerySet, Value, When
 
 from inventory.models import CloudProject, CloudResource, CloudResourceEvent, SyncRun
 from tenants.models import User
+from tenants.roles import is_platform_admin
 from tenants.selectors import scope_by_tenant
 
 
@@ -25,6 +26,13 @@ def resources_visible_to(
     if not include_tombstoned:
         queryset = queryset.filter(deleted_at__isnull=True)
     return scope_by_tenant(queryset, user, tenant_field="project__tenant")
+
+
+def sync_runs_visible_to(user: User | AnonymousUser) -> QuerySet[SyncRun]:
+    """Sync runs are operational detail: platform admins only."""
+    if not is_platform_admin(user):
+        return SyncRun.objects.none()
+    return SyncRun.objects.all()
 
 
 def events_of(resource: CloudResource) -> QuerySet[CloudResourceEvent]:
@@ -45,10 +53,10 @@ def events_visible_to(
     resource into the tenant's projects is shown as an arrival: the previous holder's
     values read null (`tenant_changes`, which the API shows instead of `changes`)."""
     events = events_of(resource)
+    if is_platform_admin(user):
+        return events
     if not user.is_authenticated:
         return events.none()
-    if user.is_platform_admin:
-        return events
     own = set(projects_visible_to(user).values_list("pk", flat=True))
     moves = list(
         resource.events.filter(changes__has_key="project")

@@ -1,7 +1,12 @@
 """The operator console for sagas: every run with its status, step, attempts, when it is
 next due and its last error; its steps inline with theirs. Read-only (the engine is the
 only writer), except "resume now", which makes live runs due at once through the
-`resume_now` service."""
+`resume_now` service.
+
+The drift inbox's "Revert" action and the drift's latest revert saga live here too:
+starting a revert is starting a saga, and drift (the layer below) imports nothing from
+provisioning. `DriftAdmin` below replaces drift's registration with a subclass that adds
+them, so operators find them in the drift inbox as before."""
 
 from __future__ import annotations
 
@@ -14,8 +19,14 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from arcadia.admin import ViewOnlyAdmin, ViewOnlyInline
+from arcadia.errors import DomainError
+from drift.admin import DRIFT_PAGE
+from drift.admin import DriftAdmin as BaseDriftAdmin
+from drift.models import Drift
 from provisioning.models import SagaRun, SagaStep
+from provisioning.revert import revert_drift
 from provisioning.services import resume_now
+from tenants.roles import is_platform_admin
 
 ERROR_PREVIEW = 120
 
@@ -95,7 +106,7 @@ class SagaRunAdmin(ViewOnlyAdmin):
     readonly_fields = RUN_FIELDS
 
     def has_resume_permission(self, request: HttpRequest) -> bool:
-        return bool(getattr(request.user, "is_platform_admin", False))
+        return is_platform_admin(request.user)
 
     @admin.display(description="Resource", ordering="resource__urn")
     def resource_link(self, obj: SagaRun) -> str:
@@ -128,3 +139,68 @@ class SagaRunAdmin(ViewOnlyAdmin):
             f"{count} live saga{'s' if count != 1 else ''} due now; finished ones were left alone.",
             messages.SUCCESS,
         )
+
+
+# Drift's page with the revert saga before the resource's drift history.
+REVERT_DRIFT_PAGE = (*DRIFT_PAGE[: DRIFT_PAGE.index("history")], "revert_saga", "history")
+
+# Drift's admin module is imported first (INSTALLED_APPS order; and by the import above).
+admin.site.unregister(Drift)
+
+
+@admin.register(Drift)
+class DriftAdmin(BaseDriftAdmin):
+    """Drift's inbox plus the revert action and the drift's latest revert saga."""
+
+    actions = [*BaseDriftAdmin.actions, "revert_selected"]
+    fields = REVERT_DRIFT_PAGE
+    readonly_fields = REVERT_DRIFT_PAGE
+
+    def has_revert_permission(self, request: HttpRequest) -> bool:
+        return is_platform_admin(request.user)
+
+    @admin.display(description="Revert saga (latest)")
+    def revert_saga(self, obj: Drift) -> str:
+        run = SagaRun.objects.filter(drift_id=obj.pk).order_by("-id").first()
+        if run is None:
+            return "-"
+        url = reverse("admin:provisioning_sagarun_change", args=[run.pk])
+        return format_html(
+            '<a href="{}">{} #{}</a>: {} (step {}){}',
+            url,
+            run.saga,
+            run.pk,
+            run.status,
+            run.current_step or "-",
+            format_html("<br><code>{}</code>", run.last_error) if run.last_error else "",
+        )
+
+    @admin.action(
+        description="Revert selected drift (a saga puts the live value back to the spec)",
+        permissions=["revert"],
+    )
+    def revert_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
+        started: list[str] = []
+        refused: list[str] = []
+        for drift_id in self._selected_ids(request, queryset):
+            try:
+                result = revert_drift(drift_id, actor=request.user, requested_via="console")  # type: ignore[arg-type]
+            except DomainError as exc:
+                refused.append(f"#{drift_id}: {exc.message}")
+                continue
+            verb = "started" if result.created else "already running"
+            started.append(f"#{drift_id}: saga #{result.run.pk} {verb}")
+        if started:
+            self.message_user(
+                request,
+                f"Reverting {len(started)} drift{'s' if len(started) != 1 else ''} ("
+                + "; ".join(started)
+                + "). Each closes `reverted` when its saga succeeds.",
+                messages.SUCCESS,
+            )
+        if refused:
+            self.message_user(
+                request,
+                f"Refused {len(refused)}: " + "; ".join(refused),
+                messages.WARNING,
+            )

@@ -14,13 +14,19 @@ drives it.
    visibility timeout) is queued as the fast path. `provisioning.resume_due`, every
    minute, is the durable one: it picks up runs that are due or whose lease expired, so
    a crashed worker's run resumes where its rows say it was.
-4. 429s, 5xx, timeouts and bad bodies (after the DO client's own retries) back off
-   exponentially with jitter through `next_run_at`, at most `MAX_STEP_ATTEMPTS` times a
-   step; then, as on a refusal (422, 404) or an action that ended `errored`, the run
-   fails and compensates its completed steps in reverse order, ending `compensated`, or
-   `failed` when a compensation itself fails. Past a step that cannot be undone (a resize
+4. 429s, 5xx, timeouts and bad bodies back off exponentially with jitter through
+   `next_run_at`, as the step's own `retry` policy says (`provisioning.steps.RetryPolicy`:
+   attempts, backoff base and cap). It is the only retry layer: steps get a DO client that
+   neither retries nor sleeps (`client_for("provisioning", waits=False)`), so a 429 parks
+   the run for DO's `retry_after` instead of holding the worker. Then, as on a refusal
+   (422, 404) or an action that ended `errored`, the run fails and compensates its
+   completed steps in reverse order, ending `compensated`, or `failed` when a
+   compensation itself fails. Past a step that cannot be undone (a resize
    with `disk: true`) the run only rolls forward: failures are retried, longer, and
    never compensated.
+5. When a run ends, the engine calls the hooks its saga declares (`provisioning.sagas`:
+   `on_succeeded`, `on_failed`) in the transaction that records the end; a revert's
+   hooks settle its drift or keep the error on it, through drift's own services.
 """
 
 from __future__ import annotations
@@ -49,23 +55,25 @@ from do_client import (
     DOTransportError,
     client_for,
 )
-from drift.services.reverting import record_revert_failure
 from inventory.models import EventType
 from provisioning import dispatch
 from provisioning.events import saga_event
 from provisioning.models import LIVE_STATUSES, SagaRun, SagaStatus, SagaStep, StepStatus
-from provisioning.sagas import plan_for
-from provisioning.steps import Done, Outcome, Step, StepContext, StepFailed, Wait
+from provisioning.sagas import definition
+from provisioning.steps import (
+    DEFAULT_RETRY,
+    Done,
+    Outcome,
+    RetryPolicy,
+    Step,
+    StepContext,
+    StepFailed,
+    Wait,
+)
 
 log = logging.getLogger(__name__)
 
 LEASE_SECONDS = 300
-MAX_STEP_ATTEMPTS = 5
-MAX_COMPENSATION_ATTEMPTS = 5
-# Past the point of no return there is nothing to fall back to: keep trying for hours.
-ROLL_FORWARD_ATTEMPTS = 25
-BACKOFF_BASE_SECONDS = 2.0
-BACKOFF_CAP_SECONDS = 300.0
 # The fast path's countdown; longer waits are left to resume_due (every minute).
 FAST_PATH_MAX_SECONDS = 30.0
 # A countdown task may arrive a moment before `next_run_at`.
@@ -95,10 +103,14 @@ def _setting(name: str, default: float) -> float:
     return float(getattr(settings, name, default))
 
 
-def backoff_seconds(attempt: int, exc: BaseException | None = None) -> float:
-    """Exponential backoff with jitter, capped; at least what DO asked for on a 429."""
-    base = _setting("PROVISIONING_BACKOFF_BASE_SECONDS", BACKOFF_BASE_SECONDS)
-    cap = _setting("PROVISIONING_BACKOFF_CAP_SECONDS", BACKOFF_CAP_SECONDS)
+def backoff_seconds(
+    attempt: int, exc: BaseException | None = None, policy: RetryPolicy = DEFAULT_RETRY
+) -> float:
+    """Exponential backoff with jitter, capped, as `policy` says; at least what DO asked
+    for on a 429. `PROVISIONING_BACKOFF_BASE_SECONDS` / `_CAP_SECONDS`, when set,
+    override every policy's (tests make retries quick with them)."""
+    base = _setting("PROVISIONING_BACKOFF_BASE_SECONDS", policy.backoff_base)
+    cap = _setting("PROVISIONING_BACKOFF_CAP_SECONDS", policy.backoff_cap)
     ceiling = min(cap, base * 2 ** max(attempt - 1, 0))
     delay = random.uniform(ceiling / 2, ceiling)
     if isinstance(exc, DORateLimited) and exc.retry_after:
@@ -165,7 +177,9 @@ def advance(
         return None
     run = SagaRun.objects.get(pk=run_id)
     try:
-        _Pass(run, _Lease(run_id, owner), client or client_for("provisioning")).go()
+        # A client that never sleeps: the engine is the one retry layer (module docstring).
+        client = client or client_for("provisioning", waits=False)
+        _Pass(run, _Lease(run_id, owner), client).go()
     except LeaseLost as exc:
         log.warning("%s", exc)
         return None
@@ -180,7 +194,8 @@ class _Pass:
         self.client = client
         self.rows = list(run.steps.order_by("index"))
         self.by_name = {row.name: row for row in self.rows}
-        self.plan: list[Step] = plan_for(run.saga)
+        self.saga = definition(run.saga)
+        self.plan: list[Step] = self.saga.steps()
 
     # -- the two directions ------------------------------------------------------------
 
@@ -210,7 +225,7 @@ class _Pass:
             except LeaseLost:
                 raise  # a checkpoint found the run taken over: stop, write nothing
             except Exception as exc:
-                self._forward_error(row, exc)
+                self._forward_error(row, step.retry, exc)
                 return
             if after_step_call is not None:
                 after_step_call(self.run, row)
@@ -242,7 +257,7 @@ class _Pass:
             except LeaseLost:
                 raise
             except Exception as exc:
-                self._compensation_error(row, exc)
+                self._compensation_error(row, step.retry, exc)
                 return
             if isinstance(outcome, Wait):
                 self._wait(row, outcome.seconds, SagaStatus.COMPENSATING)
@@ -263,14 +278,14 @@ class _Pass:
 
     # -- errors ------------------------------------------------------------------------
 
-    def _forward_error(self, row: SagaStep, exc: Exception) -> None:
+    def _forward_error(self, row: SagaStep, policy: RetryPolicy, exc: Exception) -> None:
         message = describe(exc)
         self._log(exc, row)
         row.last_error = message
         rolls_forward = self.run.rolls_forward
-        limit = ROLL_FORWARD_ATTEMPTS if rolls_forward else MAX_STEP_ATTEMPTS
+        limit = policy.roll_forward_attempts if rolls_forward else policy.attempts
         if (rolls_forward or _is_retryable(exc)) and row.attempts < limit:
-            delay = backoff_seconds(row.attempts, exc)
+            delay = backoff_seconds(row.attempts, exc, policy)
             row.status = StepStatus.PENDING
             error = f"{row.name}: {message} (attempt {row.attempts} of {limit}, retrying)"
             self._retry_later(row, delay, SagaStatus.WAITING, error)
@@ -288,12 +303,12 @@ class _Pass:
         self._write(row, status=SagaStatus.COMPENSATING, last_error=f"{row.name}: {message}")
         self._compensate()
 
-    def _compensation_error(self, row: SagaStep, exc: Exception) -> None:
+    def _compensation_error(self, row: SagaStep, policy: RetryPolicy, exc: Exception) -> None:
         message = describe(exc)
         self._log(exc, row)
         row.last_error = f"compensation: {message}"
-        if _is_retryable(exc) and row.compensation_attempts < MAX_COMPENSATION_ATTEMPTS:
-            delay = backoff_seconds(row.compensation_attempts, exc)
+        if _is_retryable(exc) and row.compensation_attempts < policy.compensation_attempts:
+            delay = backoff_seconds(row.compensation_attempts, exc, policy)
             self._retry_later(row, delay, SagaStatus.COMPENSATING, self.run.last_error)
             return
         row.status = StepStatus.FAILED
@@ -363,8 +378,16 @@ class _Pass:
             resource_id=self.run.resource_id,
         ) as now:
             self.run.status, self.run.last_error = status, error
+            # The saga's own hooks (`provisioning.sagas`), in this transaction: a revert's
+            # drift settles with its run, or not at all.
             if status == SagaStatus.SUCCEEDED:
                 saga_event(self.run, EventType.SAGA_SUCCEEDED, {"status": [before, status]}, at=now)
+                if self.saga.on_succeeded is not None and (
+                    outcome := self.saga.on_succeeded(self.run)
+                ):
+                    last = self.rows[-1]
+                    last.result = {**last.result, **outcome}
+                    last.save(update_fields=["result"])
             else:
                 saga_event(
                     self.run,
@@ -372,8 +395,8 @@ class _Pass:
                     {"status": [before, status], "error": [None, error]},
                     at=now,
                 )
-                if self.run.drift_id is not None:
-                    record_revert_failure(self.run.drift_id, error=error)
+                if self.saga.on_failed is not None:
+                    self.saga.on_failed(self.run, error)
 
 
 __all__ = ["Outcome", "advance", "backoff_seconds"]

@@ -9,6 +9,11 @@ when already off; create: look for the droplet tagged with the saga's id first).
 A step may mutate `ctx.step.result` and `ctx.step.action_id` (and `ctx.run.droplet_id`,
 `ctx.run.resource_id`); the engine persists them with the outcome. `ctx.checkpoint()`
 persists them at once, for what must be on record before a DO call is made.
+
+Each step declares its `retry` policy (as Temporal declares one per activity): how many
+times the engine tries it, and the backoff between tries. It is the only retry layer: the
+engine gives steps a DO client that never retries or sleeps (`client_for(..., waits=False)`),
+so a 429 reaches the engine at once and parks the run for DO's `retry_after`.
 """
 
 from __future__ import annotations
@@ -30,6 +35,29 @@ DEFAULT_POLL_SECONDS = 5.0
 def poll_seconds() -> float:
     """How long to wait before looking at a DO action again."""
     return float(getattr(settings, "PROVISIONING_POLL_SECONDS", DEFAULT_POLL_SECONDS))
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How the engine retries a step that raised something retryable (429, 5xx, a
+    timeout, a bad body, a bug): `attempts` tries in all, then the saga fails (and
+    compensates); exponential backoff with jitter from `backoff_base`, capped at
+    `backoff_cap`, and never shorter than DO's `retry_after`."""
+
+    attempts: int = 5
+    backoff_base: float = 2.0
+    backoff_cap: float = 300.0
+    # Past a step that cannot be undone there is nothing to fall back to: keep trying
+    # for hours.
+    roll_forward_attempts: int = 25
+    compensation_attempts: int = 5
+
+    def __post_init__(self) -> None:
+        if min(self.attempts, self.roll_forward_attempts, self.compensation_attempts) < 1:
+            raise ValueError("A retry policy allows at least one attempt.")
+
+
+DEFAULT_RETRY = RetryPolicy()
 
 
 @dataclass(frozen=True)
@@ -84,6 +112,7 @@ class Step:
     name: str = ""
     # Compensate this step even when it failed (create: a droplet may exist anyway).
     compensate_failed: bool = False
+    retry: RetryPolicy = DEFAULT_RETRY
 
     def run(self, ctx: StepContext) -> Outcome:
         raise NotImplementedError

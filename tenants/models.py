@@ -12,6 +12,8 @@ from django.db import models
 from django.db.models import Q
 from knox.models import AuthToken
 
+from tenants.roles import is_platform_admin
+
 PLATFORM_TENANT_SLUG = "skyai"
 
 
@@ -52,6 +54,12 @@ class User(AbstractUser):
 
     class Meta:
         db_table = "users"
+
+    @property
+    def has_platform_role(self) -> bool:
+        """The platform-admin role as every surface reads it (`tenants.roles`): the flag
+        or a superuser."""
+        return is_platform_admin(self)
 
     def tenant_ids(self) -> list[int]:
         """The tenants whose data this user may see (platform admins: use their role instead)."""

@@ -123,3 +123,36 @@ def revoke_api_tokens(user: User) -> int:
     """Revokes every API token of `user`; returns how many there were."""
     count, _ = AuthToken.objects.filter(user=user).delete()
     return count
+
+
+def ensure_tenant(name: str) -> Tenant:
+    """The tenant named `name`, created when missing (idempotent scripts such as the demo)."""
+    try:
+        return find_tenant(slugify(name) or name)
+    except NotFound:
+        return create_tenant(name=name)
+
+
+@transaction.atomic
+def ensure_platform_admin(username: str, password: str) -> User:
+    """The operator login: created when missing, its roles and password (re)set."""
+    user, _ = User.objects.get_or_create(username=username)
+    user.is_platform_admin = user.is_staff = user.is_superuser = True
+    user.set_password(password)
+    user.save()
+    return user
+
+
+def ensure_tenant_user(username: str, *, password: str, tenant: Tenant) -> User:
+    """A tenant user with a membership of `tenant`; an existing user keeps its password."""
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        user, _ = create_user(username=username, password=password, tenants=[tenant])
+    add_membership(user, tenant)
+    return user
+
+
+def add_membership(user: User, tenant: Tenant) -> Membership:
+    """`user` joins `tenant` (idempotent)."""
+    membership, _ = Membership.objects.get_or_create(user=user, tenant=tenant)
+    return membership

@@ -10,10 +10,11 @@ import yaml
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from drf_spectacular.generators import SchemaGenerator
-from rest_framework import viewsets
 from rest_framework.test import APIClient
 
 from arcadia.api import ApiRouter
+from arcadia.viewsets import ScopedViewSet
+from tenants.selectors import tenants_visible_to
 from tests.factories import (
     CloudProjectFactory,
     CloudResourceFactory,
@@ -354,7 +355,8 @@ def test_every_router_takes_ascii_ids_only():
 
 
 def test_a_router_refuses_a_non_id_lookup_without_its_own_pattern():
-    class ByUrn(viewsets.ViewSet):
+    class ByUrn(ScopedViewSet):
+        scoped_by = staticmethod(tenants_visible_to)
         lookup_field = "urn"
 
         def retrieve(self, request, urn=None):  # pragma: no cover - never routed

@@ -6,16 +6,17 @@ unknown invoice, 409 not a draft / not finalized / month not ended, 400 no reaso
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from typing import Any
+
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from arcadia.api import IsPlatformAdmin
+from arcadia.viewsets import ScopedReadOnlyViewSet
 from billing import selectors
 from billing.api.filters import InvoiceFilter, ReconciliationFilter
 from billing.api.serializers import (
@@ -43,7 +44,8 @@ ADMIN_ONLY = {
     list=extend_schema(summary="Invoices (a tenant's own; every tenant's for admins)"),
     retrieve=extend_schema(summary="One invoice with its lines"),
 )
-class InvoiceViewSet(viewsets.ReadOnlyModelViewSet):
+class InvoiceViewSet(ScopedReadOnlyViewSet):
+    scoped_by = staticmethod(selectors.invoices_visible_to)
     filterset_class = InvoiceFilter
     ordering_fields = ["period_start", "total", "id"]
     ordering = ["-period_start", "id"]
@@ -51,10 +53,8 @@ class InvoiceViewSet(viewsets.ReadOnlyModelViewSet):
     def get_serializer_class(self):
         return InvoiceDetailSerializer if self.action == "retrieve" else InvoiceSerializer
 
-    def get_queryset(self) -> QuerySet:
-        if self.action in ("retrieve", "csv"):
-            return selectors.invoice_with_lines_visible_to(self.request.user)
-        return selectors.invoices_visible_to(self.request.user)
+    def scope_options(self) -> dict[str, Any]:
+        return {"with_lines": self.action in ("retrieve", "csv")}
 
     @extend_schema(
         summary="The invoice as CSV: a row per line, then the totals",
@@ -106,8 +106,9 @@ class InvoiceViewSet(viewsets.ReadOnlyModelViewSet):
     list=extend_schema(summary="Reconciliations with DO's bill (platform admins)"),
     retrieve=extend_schema(summary="One reconciliation with its lines"),
 )
-class ReconciliationViewSet(viewsets.ReadOnlyModelViewSet):
+class ReconciliationViewSet(ScopedReadOnlyViewSet):
     permission_classes = [IsPlatformAdmin]
+    scoped_by = staticmethod(selectors.reconciliations_visible_to)
     filterset_class = ReconciliationFilter
     ordering_fields = ["created_at", "id"]
     ordering = ["-created_at", "-id"]
@@ -117,8 +118,5 @@ class ReconciliationViewSet(viewsets.ReadOnlyModelViewSet):
             return ReconciliationDetailSerializer
         return ReconciliationSerializer
 
-    def get_queryset(self) -> QuerySet:
-        queryset = selectors.reconciliations_visible_to(self.request.user)
-        if self.action == "retrieve":
-            queryset = queryset.prefetch_related("lines")
-        return queryset
+    def scope_options(self) -> dict[str, Any]:
+        return {"with_lines": self.action == "retrieve"}

@@ -334,3 +334,35 @@ class CreditApplication(models.Model):
 
     def __str__(self) -> str:
         return f"{self.amount} of credit {self.credit_id} on invoice {self.invoice_id}"
+
+
+class DraftChange(models.Model):
+    """Who generated, rewrote or removed a draft invoice, and when. The invoice id is a
+    plain number: a removed draft's row is gone, its audit stays. Append-only."""
+
+    class What(models.TextChoices):
+        CREATED = "created"
+        REWRITTEN = "rewritten"
+        REMOVED = "removed"
+
+    invoice_id = models.BigIntegerField(db_index=True)
+    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+")
+    period_start = models.DateField()
+    currency = models.CharField(max_length=3)
+    what = models.CharField(max_length=16, choices=What.choices)
+    actor = models.CharField(max_length=255)
+    occurred_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        triggers = [
+            Refuse(
+                name="append_only",
+                operation=pgtrigger.Update | pgtrigger.Delete,
+                message="billing_draftchange is append-only: % refused",
+            ),
+            RefuseTruncate(message="billing_draftchange is append-only: % refused"),
+        ]
+
+    def __str__(self) -> str:
+        return f"invoice {self.invoice_id} {self.what} by {self.actor}"

@@ -15,6 +15,16 @@ from billing.pricing import round_cents
 from tenants.models import Tenant
 
 
+def validate_credit(amount: Decimal, reason: str) -> Decimal:
+    """What `grant_credit` refuses; the console's form asks it first to show field errors."""
+    amount = Decimal(amount)
+    if not amount.is_finite() or amount <= 0 or round_cents(amount) != amount:
+        raise InvalidInput("A credit is a positive amount in whole cents.", field="amount")
+    if not reason.strip():
+        raise InvalidInput("A credit needs a reason.", field="reason")
+    return amount
+
+
 def grant_credit(
     tenant: Tenant,
     amount: Decimal,
@@ -25,11 +35,7 @@ def grant_credit(
     actor: str,
 ) -> Credit:
     """A credit of `amount` for `tenant`, usable by its next finalized invoices."""
-    amount = Decimal(amount)
-    if not amount.is_finite() or amount <= 0 or round_cents(amount) != amount:
-        raise InvalidInput("A credit is a positive amount in whole cents.", field="amount")
-    if not reason.strip():
-        raise InvalidInput("A credit needs a reason.", field="reason")
+    amount = validate_credit(amount, reason)
     with transaction.atomic():
         return Credit.objects.create(
             tenant=tenant,

@@ -25,7 +25,6 @@ from django.db.models import Count
 from django.utils import timezone
 
 from arcadia.errors import InvalidInput, NotFound
-from arcadia.locks import xact_lock
 from billing import pricing
 from billing.metering import parse_instant
 from billing.models import (
@@ -37,8 +36,8 @@ from billing.models import (
     ReconciliationStatus,
 )
 from billing.periods import month_text, refuse_future
+from billing.services.month import prepare_month
 from billing.services.prices import PriceBook, refresh_prices
-from billing.services.segments import month_lock_name, plan_segments
 from billing.services.usage import Costs
 from inventory.models import PROVIDER_DO, CloudResource, Kind
 
@@ -166,15 +165,10 @@ def reconcile(
     summary, items = fetch_provider_invoice(client, month)
     refresh_prices(client, now=now)
     with transaction.atomic():
-        xact_lock(month_lock_name(month))
-        plan = plan_segments(month)
-        try:
-            book = PriceBook.load(month)
-            book.require({(size, DEFAULT_CURRENCY) for _, size in plan.usage})
-        except BaseException:
-            plan.discard()
-            raise
-        plan.apply()
+        # Every metered size, in USD: reconciliation compares costs before markup.
+        book = prepare_month(
+            month, prices_needed=lambda usage: {(size, DEFAULT_CURRENCY) for _, size in usage}
+        ).book
         provider_invoice = _store(month, summary, items, now)
         ours = _our_costs(month, book)
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from dataclasses import astuple
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -12,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from arcadia.errors import InvalidInput
 from billing.models import Invoice, InvoiceLine, InvoiceStatus, Price, Rule, UsageSegment
-from billing.services.invoices import finalize, generate
+from billing.services.invoices import InvoiceOutcome, TenantInvoice, finalize, generate
 from billing.tests.conftest import NOW, Droplet, at, month
 from billing.tests.conftest import generate as generate_text
 from tests.factories import BillingAccountFactory, CloudProjectFactory, TenantFactory
@@ -441,3 +442,13 @@ def test_segments_of_one_resource_never_overlap_in_postgres(project):
     with pytest.raises(IntegrityError), transaction.atomic():
         UsageSegment.objects.create(**row, started_at=at("2026-03-04"), ended_at=at("2026-03-06"))
     UsageSegment.objects.create(**row, started_at=at("2026-03-05"), ended_at=at("2026-03-06"))
+
+
+def test_generation_outcomes_are_an_enum_and_results_are_built_by_name(prices, project):
+    whole_month(project, "2026-03")
+    first, second = generate_text("2026-03"), generate_text("2026-03")
+
+    assert first.invoices[0].outcome is InvoiceOutcome.CREATED
+    assert second.invoices[0].outcome is InvoiceOutcome.UNCHANGED
+    with pytest.raises(TypeError):
+        TenantInvoice(*astuple(first.invoices[0]))  # type: ignore[misc]

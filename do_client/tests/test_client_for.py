@@ -106,3 +106,11 @@ def test_shared_client_can_be_mocked_with_respx():
         do.get("/v2/droplets/1").respond(json={"droplet": {"id": 1}})
 
         assert client_for("sync").get_droplet(1) == {"id": 1}
+
+
+def test_a_client_that_does_not_wait_never_retries_paces_or_sleeps_on_429():
+    waiting, eager = client_for("provisioning"), client_for("provisioning", waits=False)
+
+    assert eager is not waiting and eager is client_for("provisioning", waits=False)
+    assert (eager.max_retries, eager.max_rate_limit_wait, eager.pace) == (0, 0.0, False)
+    assert (waiting.max_retries, waiting.pace) == (5, True)

@@ -65,7 +65,8 @@ class DriftSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(RevertSagaRefSerializer(allow_null=True))
     def get_revert_saga(self, drift: Drift) -> dict[str, Any] | None:
-        # Annotated by `drift.selectors.with_revert_saga`; absent on a bare row.
+        # Annotated through `drift.selectors.LISTING_ANNOTATIONS` (provisioning's
+        # `with_revert_saga`); absent on a bare row.
         saga_id = getattr(drift, "revert_saga_id", None)
         if saga_id is None:
             return None

@@ -1,23 +1,23 @@
-"""Drift API: the inbox, one drift, accept, revert; recording desired state. Platform admins
-only (DESIGN.md, "Surfaces"); anyone else gets a 403.
+"""Drift API: the inbox, one drift, accept; recording desired state. Platform admins only
+(DESIGN.md, "Surfaces"); anyone else gets a 403. Revert, at `/api/v1/drift/{id}/revert`,
+is provisioning's (`provisioning.api.views.DriftRevertViewSet`): it starts a saga.
 
 Views only parse and call one service; the exception handler maps domain errors (404
-unknown drift, 409 drift not open or its revert still running, 400 invalid spec or a
-field that cannot be reverted)."""
+unknown drift, 409 drift not open or its revert still running, 400 invalid spec)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from arcadia.api import IsPlatformAdmin, StrictFilterBackend
 from arcadia.errors import InvalidInput, NotFound
+from arcadia.viewsets import ScopedReadOnlyViewSet
 from drift import selectors
 from drift.api.filters import DriftFilter, ProvisionedFilter, StableOrderingFilter
 from drift.api.pagination import CappedCountPagination
@@ -29,9 +29,6 @@ from drift.api.serializers import (
 )
 from drift.services.accept import accept_drift
 from drift.services.provisioned import record_provisioned
-from drift.services.revert import revert_drift
-from provisioning.api.serializers import SagaRunSerializer
-from provisioning.api.views import saga_response
 from tenants.models import User
 
 
@@ -54,17 +51,15 @@ ERRORS = {
     ),
     retrieve=extend_schema(summary="One drift, in any status"),
 )
-class DriftViewSet(viewsets.ReadOnlyModelViewSet):
+class DriftViewSet(ScopedReadOnlyViewSet):
     permission_classes = [IsPlatformAdmin]
+    scoped_by = staticmethod(selectors.drift_visible_to)
     serializer_class = DriftSerializer
     filterset_class = DriftFilter
     filter_backends = [StrictFilterBackend, StableOrderingFilter]
     pagination_class = CappedCountPagination
     ordering_fields = ["detected_at", "resolved_at", "field", "id"]
     ordering = ["-detected_at", "-id"]
-
-    def get_queryset(self) -> QuerySet:
-        return selectors.drift_visible_to(self.request.user)
 
     @extend_schema(
         summary="Accept a drift: the live value becomes the desired one",
@@ -90,29 +85,6 @@ class DriftViewSet(viewsets.ReadOnlyModelViewSet):
         drift = self.get_queryset().get(pk=drift.pk)
         return Response(DriftSerializer(drift).data)
 
-    @extend_schema(
-        summary="Revert a drift: a saga puts the live value back to the spec",
-        description=(
-            "Starts the saga for the drifted field (`size_slug`: resize; `tags`: tag and "
-            "untag; `name`: rename) and answers 202 with it; asking again while it runs "
-            "returns the same saga. The drift closes `reverted` when the saga succeeds, "
-            "and stays open with the saga's error when it fails."
-        ),
-        request=None,
-        responses={
-            202: SagaRunSerializer,
-            400: OpenApiResponse(description="This field (or resource) cannot be reverted."),
-            **ERRORS,
-            409: OpenApiResponse(
-                description="The drift is not open, or the resource has another live saga."
-            ),
-        },
-    )
-    @action(detail=True, methods=["post"])
-    def revert(self, request: Request, pk: str | None = None) -> Response:
-        started = revert_drift(int(pk or 0), actor=_operator(request), requested_via="api")
-        return saga_response(request, started.run.pk, code=status.HTTP_202_ACCEPTED)
-
 
 @extend_schema_view(
     list=extend_schema(summary="Recorded desired state (specs)"),
@@ -127,15 +99,13 @@ class DriftViewSet(viewsets.ReadOnlyModelViewSet):
         },
     ),
 )
-class ProvisionedViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class ProvisionedViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
     permission_classes = [IsPlatformAdmin]
+    scoped_by = staticmethod(selectors.provisioned_visible_to)
     serializer_class = ProvisionedSerializer
     filterset_class = ProvisionedFilter
     ordering_fields = ["id", "updated_at"]
     ordering = ["id"]
-
-    def get_queryset(self) -> QuerySet:
-        return selectors.provisioned_visible_to(self.request.user)
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         body = RecordProvisionedSerializer(data=request.data)

@@ -7,9 +7,7 @@ be accepted: a second accept, or one racing another, is refused with Conflict (4
 never applied twice. A drift whose revert saga is live is refused too (409
 `revert_in_progress`, `drift.services.reverting`): the saga is putting the old spec back.
 
-Locks are taken provisioned row first, then the drift: detection holds its batch's
-provisioned rows `FOR SHARE` while it writes their drifts, so taking them in the same
-order means the two wait for each other instead of deadlocking.
+Locks are taken provisioned row first, then the drift (`drift.services.locking`).
 """
 
 from __future__ import annotations
@@ -18,8 +16,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from arcadia.errors import Conflict, NotFound
-from drift.models import Drift, DriftStatus, Provisioned
+from drift.models import Drift, DriftStatus
 from drift.services.events import actor_label, drift_event
+from drift.services.locking import lock_spec_then_drift
+from drift.services.provisioned import bump_spec
 from drift.services.reverting import refuse_while_reverting
 from inventory.models import EventType
 from tenants.models import User
@@ -28,13 +28,10 @@ from tenants.models import User
 def accept_drift(drift_id: int, *, actor: User, comment: str = "") -> Drift:
     """Accepts one open drift and returns it, resolved; see the module docstring."""
     with transaction.atomic():
-        provisioned_id = (
-            Drift.objects.filter(pk=drift_id).values_list("provisioned_id", flat=True).first()
-        )
-        if provisioned_id is None:
+        locked = lock_spec_then_drift(drift_id)
+        if locked is None:
             raise NotFound(f"No drift with id {drift_id}.")
-        provisioned = Provisioned.objects.select_for_update().get(pk=provisioned_id)
-        drift = Drift.objects.select_for_update().get(pk=drift_id)
+        provisioned, drift = locked
         if drift.status != DriftStatus.OPEN:
             raise Conflict(
                 f"Drift {drift_id} is {drift.status}, not open: only an open drift can be "
@@ -45,9 +42,7 @@ def accept_drift(drift_id: int, *, actor: User, comment: str = "") -> Drift:
 
         now = timezone.now()
         old_expected = provisioned.spec.get(drift.field)
-        provisioned.spec = {**provisioned.spec, drift.field: drift.actual}
-        provisioned.spec_version += 1
-        provisioned.save(update_fields=["spec", "spec_version", "updated_at"])
+        bump_spec(provisioned, {**provisioned.spec, drift.field: drift.actual})
 
         # Guarded, though the row lock already makes it certain.
         closed = Drift.objects.filter(pk=drift.pk, status=DriftStatus.OPEN).update(

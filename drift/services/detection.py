@@ -33,9 +33,10 @@ from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
+from psycopg.rows import dict_row, namedtuple_row
 
 from arcadia.locks import xact_lock
-from drift.equality import MISSING, loosely_equal, resolve, to_json
+from drift.equality import MISSING, RESOURCE_COLUMNS, loosely_equal, resolve, to_json
 from drift.models import TOMBSTONE_FIELD
 from drift.selectors import last_completed_sync
 from drift.services.events import drift_event
@@ -46,10 +47,10 @@ QUERIES_PER_BATCH = 7
 DETECT_LOCK = "drift:detect"
 DEFAULT_ACTOR = "detect_drift"
 
-_BATCH_SQL = """
-SELECT p.id, p.resource_id, p.spec::text,
-       r.name, r.region, r.size_slug, r.status, r.tags, r.kind, r.urn, r.provider_id,
-       r.deleted_at, r.attrs::text
+# Every column a spec field may name (`RESOURCE_COLUMNS`, the one list), read by name.
+_BATCH_SQL = f"""
+SELECT p.id AS provisioned_id, p.resource_id, p.spec::text AS spec,
+       {", ".join(f"r.{c}" for c in RESOURCE_COLUMNS)}, r.attrs::text AS attrs
   FROM cloud_provisioned p
   JOIN cloud_resources r ON r.id = p.resource_id
  WHERE p.id > %s
@@ -92,9 +93,6 @@ UPDATE cloud_drift
 RETURNING id, resource_id, field, actual::text
 """
 
-# The columns a spec field may name, in _BATCH_SQL's order after the ids and the spec.
-_COLUMNS = ("name", "region", "size_slug", "status", "tags", "kind", "urn", "provider_id")
-
 
 @dataclass
 class DetectionOutcome:
@@ -109,6 +107,29 @@ class DetectionOutcome:
         return (
             f"swept {self.provisioned} provisioned resources in {batches}: "
             f"opened {self.opened}, refreshed {self.refreshed}, closed {self.closed}"
+        )
+
+
+@dataclass(frozen=True)
+class _Provisioned:
+    """One provisioned resource of a batch: its spec and its live values."""
+
+    provisioned_id: int
+    resource_id: int
+    spec: dict[str, Any]
+    columns: dict[str, Any]  # RESOURCE_COLUMNS by name
+    attrs: dict[str, Any]
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> _Provisioned:
+        columns = {c: row[c] for c in RESOURCE_COLUMNS}
+        columns["tags"] = list(columns["tags"] or [])
+        return cls(
+            provisioned_id=row["provisioned_id"],
+            resource_id=row["resource_id"],
+            spec=_load(row["spec"]) or {},
+            columns=columns,
+            attrs=_load(row["attrs"]) or {},
         )
 
 
@@ -172,7 +193,7 @@ def detect_drift(*, actor: str = DEFAULT_ACTOR, batch_size: int = BATCH_SIZE) ->
             break
         outcome.batches += 1
         outcome.provisioned += len(rows)
-        last_id = rows[-1][0]
+        last_id = rows[-1].provisioned_id
         if len(rows) < batch_size:
             break
     return outcome
@@ -184,33 +205,31 @@ def effective_spec(spec: dict[str, Any]) -> dict[str, Any]:
     return {TOMBSTONE_FIELD: None, **spec}
 
 
-def _read_batch(last_id: int, batch_size: int) -> list[tuple[Any, ...]]:
+def _read_batch(last_id: int, batch_size: int) -> list[_Provisioned]:
     with connection.cursor() as cursor:
+        cursor.cursor.row_factory = dict_row
         cursor.execute(_BATCH_SQL, [last_id, batch_size])
-        return cursor.fetchall()
+        return [_Provisioned.from_row(row) for row in cursor.fetchall()]
 
 
 def _read_open(resource_ids: list[int]) -> dict[int, dict[str, _OpenDrift]]:
     """The batch's open drifts, by resource and field."""
     by_resource: dict[int, dict[str, _OpenDrift]] = {}
     with connection.cursor() as cursor:
+        cursor.cursor.row_factory = dict_row
         cursor.execute(_OPEN_SQL, [resource_ids])
-        for drift_id, resource_id, name, expected, actual in cursor.fetchall():
-            by_resource.setdefault(resource_id, {})[name] = _OpenDrift(
-                drift_id, _load(expected), _load(actual)
+        for row in cursor.fetchall():
+            by_resource.setdefault(row["resource_id"], {})[row["field"]] = _OpenDrift(
+                row["id"], _load(row["expected"]), _load(row["actual"])
             )
     return by_resource
 
 
-def _plan(rows: list[tuple[Any, ...]], open_drifts: dict[int, dict[str, _OpenDrift]]) -> _BatchPlan:
+def _plan(rows: list[_Provisioned], open_drifts: dict[int, dict[str, _OpenDrift]]) -> _BatchPlan:
     plan = _BatchPlan()
     for row in rows:
-        provisioned_id, resource_id, spec_text = row[0], row[1], row[2]
-        columns = dict(zip(_COLUMNS, row[3:11], strict=True))
-        columns["tags"] = list(columns["tags"] or [])
-        columns[TOMBSTONE_FIELD] = row[11]
-        attrs = _load(row[12]) or {}
-        spec = _load(spec_text) or {}
+        provisioned_id, resource_id = row.provisioned_id, row.resource_id
+        columns, attrs, spec = row.columns, row.attrs, row.spec
         still_open = open_drifts.get(resource_id, {})
         for name, expected in effective_spec(spec).items():
             live = resolve(columns, attrs, name)
@@ -233,12 +252,13 @@ def _plan(rows: list[tuple[Any, ...]], open_drifts: dict[int, dict[str, _OpenDri
 
 
 def _detect_batch(
-    rows: list[tuple[Any, ...]], outcome: DetectionOutcome, *, actor: str, at: datetime
+    rows: list[_Provisioned], outcome: DetectionOutcome, *, actor: str, at: datetime
 ) -> None:
-    open_drifts = _read_open([row[1] for row in rows])
+    open_drifts = _read_open([row.resource_id for row in rows])
     plan = _plan(rows, open_drifts)
     events: list[CloudResourceEvent] = []
     with connection.cursor() as cursor:
+        cursor.cursor.row_factory = namedtuple_row
         if plan.opens:
             resource_ids, provisioned_ids, names, expected, actual = zip(*plan.opens, strict=True)
             cursor.execute(
@@ -283,14 +303,14 @@ def _detect_batch(
             events.extend(
                 drift_event(
                     EventType.DRIFT_STALE,
-                    resource_id=rid,
-                    field=name,
-                    old=_load(was),
-                    new=plan.closes[drift_id],
+                    resource_id=row.resource_id,
+                    field=row.field,
+                    old=_load(row.actual),
+                    new=plan.closes[row.id],
                     actor=actor,
                     at=at,
                 )
-                for drift_id, rid, name, was in closed
+                for row in closed
             )
     if events:
         CloudResourceEvent.objects.bulk_create(events)

@@ -63,6 +63,14 @@ def spec_diff(old: dict[str, Any], new: dict[str, Any]) -> dict[str, list[Any]]:
     return changes
 
 
+def bump_spec(provisioned: Provisioned, spec: dict[str, Any]) -> None:
+    """Makes `spec` the row's desired state at the next `spec_version`; the caller holds
+    the row's lock and has decided the spec really changed."""
+    provisioned.spec = spec
+    provisioned.spec_version += 1
+    provisioned.save(update_fields=["spec", "spec_version", "updated_at"])
+
+
 def record_provisioned(
     resource: CloudResource | int, spec: Any, *, actor: User | str
 ) -> Provisioned:
@@ -87,9 +95,7 @@ def record_provisioned(
             if not changes:
                 provisioned.outcome = "unchanged"
                 return provisioned
-            provisioned.spec = spec
-            provisioned.spec_version += 1
-            provisioned.save(update_fields=["spec", "spec_version", "updated_at"])
+            bump_spec(provisioned, spec)
             provisioned.outcome = "updated"
         CloudResourceEvent.objects.create(
             resource_id=resource_id,

@@ -5,8 +5,8 @@ the saga ends: an accept would make the live value the spec while the saga puts 
 spec back (and the next detection would reopen the drift inverted), and a sync that sees
 the value back before the saga's last step is the saga's work, not staleness.
 
-The rule is one column, `cloud_drift.revert_started_at`, and these transitions, which the
-saga side calls:
+The rule is one column, `cloud_drift.revert_started_at`, and these transitions, which
+provisioning calls (drift imports nothing from it):
 
 - `begin_revert`, in the transaction that starts the saga, sets it;
 - `settle_revert`, the saga's last step, closes the drift `reverted` when the live value
@@ -18,7 +18,7 @@ saga side calls:
 the same column (`revert_started_at IS NULL`). A check constraint keeps the column null on
 every drift that is not open.
 
-Locks are taken provisioned row first, then the drift, as `accept_drift` does.
+Locks are taken provisioned row first, then the drift (`drift.services.locking`).
 """
 
 from __future__ import annotations
@@ -31,8 +31,9 @@ from django.utils import timezone
 
 from arcadia.errors import Conflict
 from drift.equality import MISSING, RESOURCE_COLUMNS, loosely_equal, resolve, to_json
-from drift.models import Drift, DriftStatus, Provisioned
+from drift.models import Drift, DriftStatus
 from drift.services.events import drift_event
+from drift.services.locking import lock_spec_then_drift
 from inventory.models import CloudResource, EventType
 
 
@@ -71,13 +72,10 @@ def settle_revert(drift_id: int, *, actor: str, resolved_by_id: int | None) -> s
     is over. Says what it did."""
     now = timezone.now()
     with transaction.atomic():
-        provisioned_id = (
-            Drift.objects.filter(pk=drift_id).values_list("provisioned_id", flat=True).first()
-        )
-        if provisioned_id is None:
+        locked = lock_spec_then_drift(drift_id)
+        if locked is None:
             return "no such drift"
-        provisioned = Provisioned.objects.select_for_update().get(pk=provisioned_id)
-        drift = Drift.objects.select_for_update().select_related("resource").get(pk=drift_id)
+        provisioned, drift = locked
         if drift.status != DriftStatus.OPEN:
             return f"drift already {drift.status}"
         live = live_value(drift.resource, drift.field)

@@ -3,13 +3,15 @@
 Every queryset comes from a selector scoped to the user, so another tenant's object is
 a 404 by construction."""
 
+from typing import Any
+
 from drf_spectacular.utils import extend_schema
-from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from arcadia.api import IsPlatformAdmin
+from arcadia.viewsets import ScopedReadOnlyViewSet
 from inventory import selectors
 from inventory.api.filters import ProjectFilter, ResourceFilter
 from inventory.api.serializers import (
@@ -19,20 +21,18 @@ from inventory.api.serializers import (
     ResourceSerializer,
     SyncRunSerializer,
 )
-from inventory.models import SyncRun
 
 
-class ProjectViewSet(viewsets.ReadOnlyModelViewSet):
+class ProjectViewSet(ScopedReadOnlyViewSet):
+    scoped_by = staticmethod(selectors.projects_visible_to)
     serializer_class = ProjectSerializer
     filterset_class = ProjectFilter
     search_fields = ["name", "provider_id"]
     ordering_fields = ["name", "created_at"]
 
-    def get_queryset(self):
-        return selectors.projects_visible_to(self.request.user)
 
-
-class ResourceViewSet(viewsets.ReadOnlyModelViewSet):
+class ResourceViewSet(ScopedReadOnlyViewSet):
+    scoped_by = staticmethod(selectors.resources_visible_to)
     filterset_class = ResourceFilter
     search_fields = ["name", "urn", "provider_id"]
     ordering_fields = ["name", "kind", "region", "first_seen_at", "last_seen_at", "id"]
@@ -43,13 +43,13 @@ class ResourceViewSet(viewsets.ReadOnlyModelViewSet):
     def get_serializer_class(self):
         return ResourceDetailSerializer if self.action == "retrieve" else ResourceSerializer
 
-    def get_queryset(self):
+    def scope_options(self) -> dict[str, Any]:
         # A single resource is reachable even when tombstoned; lists hide them unless asked.
         # (ResourceFilter refuses anything but `true`/`false` with a 400.)
         include = (
             self.action != "list" or self.request.query_params.get("include_deleted") == "true"
         )
-        return selectors.resources_visible_to(self.request.user, include_tombstoned=include)
+        return {"include_tombstoned": include}
 
     @extend_schema(responses=EventSerializer(many=True))
     @action(
@@ -67,11 +67,11 @@ class ResourceViewSet(viewsets.ReadOnlyModelViewSet):
         return self.get_paginated_response(EventSerializer(page, many=True).data)
 
 
-class SyncRunViewSet(viewsets.ReadOnlyModelViewSet):
+class SyncRunViewSet(ScopedReadOnlyViewSet):
     """Sync runs are operational detail: platform admins only."""
 
     permission_classes = [IsPlatformAdmin]
+    scoped_by = staticmethod(selectors.sync_runs_visible_to)
     serializer_class = SyncRunSerializer
-    queryset = SyncRun.objects.all()
     filterset_fields = ["kind", "status"]
     ordering_fields = ["started_at"]

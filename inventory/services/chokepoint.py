@@ -7,16 +7,17 @@ Every write of a synced resource goes through `upsert_resources`, which for each
 3. restores a tombstoned resource that is seen again (`restored`);
 4. always bumps `last_seen_at` and resets `stale_strike_count` to 0.
 
-It is set-based: a page costs the same queries whatever its size. One statement takes
+It is set-based: a page costs the same queries whatever its size. One round trip takes
 the kind's writer lock, bumps the unchanged rows and inserts the new ones with their
-events; at most one more writes the changed and restored rows with theirs.
+events; at most one more writes the changed and restored rows with theirs. The SQL and
+the Python are built from one tuple of column names, `COLUMNS`.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -24,36 +25,58 @@ from typing import Any
 import orjson
 from django.db import connection, transaction
 from django.utils import timezone
+from psycopg.rows import class_row
 
-from arcadia.locks import lock_key
+from arcadia.locks import execute_locked
 from inventory.kinds import MEANINGFUL_COLUMNS, ResourceRow
 from inventory.models import PROVIDER_DO, EventType
 
+# The columns a synced row carries beside its key (`provider_id`) and `urn`: every SQL
+# column list below and every Python dict of a row is built from this one tuple. `tags`
+# travels as a jsonb array and is stored as varchar[]; `attrs` compares as a whole here
+# and key by key in `diff_row`. A new column is one entry here (and in `ResourceRow`).
+COLUMNS = (*MEANINGFUL_COLUMNS, "attrs")
+_JSON_COLUMNS = frozenset({"tags", "attrs"})
+_TAG_ARRAY = "ARRAY(SELECT jsonb_array_elements_text({}))::varchar[]"
+
+
+def _recordset(*extra: str) -> str:
+    """The page's columns as `jsonb_to_recordset` declares them."""
+    typed = [f"{c} {'jsonb' if c in _JSON_COLUMNS else 'text'}" for c in COLUMNS]
+    return ", ".join(["provider_id text", "urn text", *typed, *extra])
+
+
+def _stored(column: str, source: str) -> str:
+    """A page column as the table stores it."""
+    return _TAG_ARRAY.format(f"{source}.{column}") if column == "tags" else f"{source}.{column}"
+
+
+def _columns(prefix: str = "") -> str:
+    return ", ".join(f"{prefix}{c}" for c in COLUMNS)
+
+
 # One statement per page does the common cases in Postgres: it compares the page (one
 # jsonb parameter) with the stored rows, bumps the unchanged ones, inserts the new ones
-# with their `discovered` events, and hands back only the rows that differ (with their
-# old values) for Python to diff. A page costs one round trip however large it is; one
-# round trip matters because each is a wait for the GIL behind the page prefetch thread.
-_PAGE_SQL = """
-SELECT pg_advisory_xact_lock(%(lock)s);
+# with their `discovered` events, and hands back the rows that differ (with their old
+# values) for Python to diff, each carrying the statement's two counts by name (a page
+# with no such row gets one row of counts alone). It runs under the kind's writer lock
+# in the same round trip (`execute_locked`); one round trip matters because each is a
+# wait for the GIL behind the page prefetch thread.
+_PAGE_SQL = f"""
 WITH page AS (
-    SELECT p.*, ARRAY(SELECT jsonb_array_elements_text(p.tags))::varchar[] AS tag_array
-      FROM jsonb_to_recordset(%(rows)s::jsonb) AS p(
-           provider_id text, urn text, name text, region text, size_slug text,
-           status text, tags jsonb, attrs jsonb)
+    SELECT p.*, {_TAG_ARRAY.format("p.tags")} AS tag_array
+      FROM jsonb_to_recordset(%(rows)s::jsonb) AS p({_recordset()})
 ), joined AS (
     SELECT page.*, r.id AS rid, r.project_id AS old_project, r.deleted_at,
            COALESCE(a.project_id, r.project_id) AS project_id,
            r.id IS NOT NULL AND r.deleted_at IS NULL
-             AND (r.name, r.region, r.size_slug, r.status, r.tags, r.attrs)
+             AND ({_columns("r.")})
                  IS NOT DISTINCT FROM
-                 (page.name, page.region, page.size_slug, page.status, page.tag_array,
-                  page.attrs)
+                 ({", ".join("page.tag_array" if c == "tags" else f"page.{c}" for c in COLUMNS)})
              AND COALESCE(a.project_id, r.project_id) IS NOT DISTINCT FROM r.project_id
              AS unchanged,
            CASE WHEN r.id IS NOT NULL THEN jsonb_build_object(
-               'name', r.name, 'region', r.region, 'size_slug', r.size_slug,
-               'status', r.status, 'tags', to_jsonb(r.tags), 'attrs', r.attrs) END AS old
+               {", ".join(f"'{c}', to_jsonb(r.{c})" for c in COLUMNS)}) END AS old
       FROM page
       LEFT JOIN cloud_resources r
              ON r.provider = %(provider)s AND r.kind = %(kind)s
@@ -65,45 +88,43 @@ WITH page AS (
     RETURNING r.id
 ), inserted AS (
     INSERT INTO cloud_resources (
-        provider, kind, provider_id, urn, project_id, name, region, size_slug, status, tags,
-        attrs, first_seen_at, last_seen_at, stale_strike_count, deleted_at, created_at,
-        updated_at)
-    SELECT %(provider)s, %(kind)s, provider_id, urn, project_id, name, region, size_slug,
-           status, tag_array, attrs, %(seen_at)s, %(seen_at)s, 0, NULL, %(now)s, %(now)s
+        provider, kind, provider_id, urn, project_id, {_columns()},
+        first_seen_at, last_seen_at, stale_strike_count, deleted_at, created_at, updated_at)
+    SELECT %(provider)s, %(kind)s, provider_id, urn, project_id,
+           {", ".join("tag_array" if c == "tags" else c for c in COLUMNS)},
+           %(seen_at)s, %(seen_at)s, 0, NULL, %(now)s, %(now)s
       FROM joined WHERE rid IS NULL
     ON CONFLICT (provider, kind, provider_id) DO NOTHING
     RETURNING id, provider_id, project_id
 ), discovered AS (
     INSERT INTO cloud_resource_events (resource_id, event, changes, actor, occurred_at)
-    SELECT inserted.id, 'discovered',
+    SELECT inserted.id, '{EventType.DISCOVERED}',
            jsonb_build_object(
-               'name', jsonb_build_array(NULL, page.name),
-               'region', jsonb_build_array(NULL, page.region),
-               'size_slug', jsonb_build_array(NULL, page.size_slug),
-               'status', jsonb_build_array(NULL, page.status),
-               'tags', jsonb_build_array(NULL, page.tags),
+               {", ".join(f"'{c}', jsonb_build_array(NULL, page.{c})" for c in MEANINGFUL_COLUMNS)},
                'project', jsonb_build_array(NULL, inserted.project_id)),
            %(actor)s, %(seen_at)s
       FROM inserted JOIN page USING (provider_id)
+), counts AS (
+    SELECT (SELECT count(*) FROM inserted) AS discovered_count,
+           (SELECT count(*) FROM bumped) AS unchanged_count
 )
-SELECT provider_id, rid, old_project, project_id, deleted_at, old::text
-  FROM joined WHERE rid IS NOT NULL AND NOT unchanged
-UNION ALL
-SELECT NULL, (SELECT count(*) FROM inserted), (SELECT count(*) FROM bumped), NULL, NULL, NULL
+SELECT counts.*, changed.*
+  FROM counts
+  LEFT JOIN (SELECT provider_id, rid AS resource_id, old_project, project_id, deleted_at,
+                    old::text AS old
+               FROM joined WHERE rid IS NOT NULL AND NOT unchanged) AS changed ON true
 """
 
 # Rows that changed or came back are written, with their events, in one statement.
-_WRITE_SQL = """
+_WRITE_SQL = f"""
 WITH page AS (
-    SELECT * FROM jsonb_to_recordset(%(rows)s::jsonb) AS x(
-        provider_id text, urn text, project_id bigint, name text, region text,
-        size_slug text, status text, tags jsonb, attrs jsonb, event text, changes jsonb)
+    SELECT * FROM jsonb_to_recordset(%(rows)s::jsonb)
+        AS x({_recordset("project_id bigint", "event text", "changes jsonb")})
 ), written AS (
     UPDATE cloud_resources AS r SET
-        urn = page.urn, project_id = page.project_id, name = page.name,
-        region = page.region, size_slug = page.size_slug, status = page.status,
-        tags = ARRAY(SELECT jsonb_array_elements_text(page.tags))::varchar[],
-        attrs = page.attrs, last_seen_at = %(seen_at)s, stale_strike_count = 0,
+        urn = page.urn, project_id = page.project_id,
+        {", ".join(f"{c} = {_stored(c, 'page')}" for c in COLUMNS)},
+        last_seen_at = %(seen_at)s, stale_strike_count = 0,
         deleted_at = NULL, updated_at = %(now)s
       FROM page
      WHERE r.provider = %(provider)s AND r.kind = %(kind)s
@@ -121,6 +142,21 @@ UPDATE cloud_resources SET last_seen_at = %s, stale_strike_count = 0
 """
 
 
+@dataclass(frozen=True)
+class _PageResult:
+    """One row the page statement hands back: its counts, and a row that differs from
+    the stored one (none of whose fields are set when nothing differs)."""
+
+    discovered_count: int
+    unchanged_count: int
+    provider_id: str | None
+    resource_id: int | None
+    old_project: int | None
+    project_id: int | None
+    deleted_at: datetime | None
+    old: str | None  # the stored COLUMNS as JSON text
+
+
 @dataclass
 class UpsertOutcome:
     seen: int = 0
@@ -130,8 +166,8 @@ class UpsertOutcome:
     unchanged: int = 0
 
     def add(self, other: UpsertOutcome) -> None:
-        for name in ("seen", "discovered", "updated", "restored", "unchanged"):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for f in fields(self):
+            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
 
 
 def writer_lock_name(kind: str) -> str:
@@ -151,16 +187,9 @@ def diff_row(old: dict[str, Any], new: dict[str, Any]) -> dict[str, list[Any]]:
     return changes
 
 
-def _row_values(row: ResourceRow, project_id: int | None) -> dict[str, Any]:
-    return {
-        "name": row.name,
-        "region": row.region,
-        "size_slug": row.size_slug,
-        "status": row.status,
-        "tags": list(row.tags),
-        "attrs": row.attrs,
-        "project": project_id,
-    }
+def _values(row: ResourceRow) -> dict[str, Any]:
+    """A row's COLUMNS, by name, as the statements take them."""
+    return {c: list(row.tags) if c == "tags" else getattr(row, c) for c in COLUMNS}
 
 
 def upsert_resources(
@@ -174,26 +203,18 @@ def upsert_resources(
         return outcome
 
     with transaction.atomic(), connection.cursor() as cursor:
-        # The statement first takes the kind's writer lock, serialising chokepoint writers
-        # (a sync page and a saga recording its new droplet) so two never both "discover"
-        # one resource; the lock is its own statement so the comparison that follows
-        # reads a snapshot taken after it.
-        cursor.execute(
+        # The kind's writer lock serialises chokepoint writers (a sync page and a saga
+        # recording its new droplet) so two never both "discover" one resource; the
+        # comparison reads a snapshot taken after it is granted.
+        cursor.cursor.row_factory = class_row(_PageResult)
+        execute_locked(
+            cursor,
+            writer_lock_name(kind),
             _PAGE_SQL,
             {
-                "lock": lock_key(writer_lock_name(kind)),
                 "rows": _dumps(
                     [
-                        {
-                            "provider_id": pid,
-                            "urn": row.urn,
-                            "name": row.name,
-                            "region": row.region,
-                            "size_slug": row.size_slug,
-                            "status": row.status,
-                            "tags": list(row.tags),
-                            "attrs": row.attrs,
-                        }
+                        {"provider_id": pid, "urn": row.urn, **_values(row)}
                         for pid, row in batch.items()
                     ]
                 ),
@@ -204,7 +225,6 @@ def upsert_resources(
                 "actor": actor,
             },
         )
-        cursor.nextset()  # past the lock's result, to the page's
         to_write, unchanged_ids = _plan_changes(cursor.fetchall(), batch, outcome)
         if to_write:
             cursor.execute(
@@ -224,22 +244,24 @@ def upsert_resources(
 
 
 def _plan_changes(
-    results: list[tuple[Any, ...]], batch: dict[str, ResourceRow], outcome: UpsertOutcome
+    results: list[_PageResult], batch: dict[str, ResourceRow], outcome: UpsertOutcome
 ) -> tuple[list[dict[str, Any]], list[int]]:
     """Diffs the rows the page statement handed back (changed or tombstoned ones) and
-    plans their writes; fills in the counts the statement did itself."""
+    plans their writes; adds the counts the statement did itself."""
     to_write: list[dict[str, Any]] = []
     unchanged_ids: list[int] = []
-    for provider_id, rid, old_project, project_id, deleted_at, old in results:
-        if provider_id is None:  # the counts row
-            outcome.discovered += rid
-            outcome.unchanged += old_project
-            continue
-        row = batch[provider_id]
-        values = _row_values(row, project_id)
-        changes = diff_row({**json.loads(old), "project": old_project}, values)
-        if deleted_at is not None:
-            changes["deleted_at"] = [deleted_at.isoformat(), None]
+    if results:  # always one row at least; every row carries the same counts
+        outcome.discovered += results[0].discovered_count
+        outcome.unchanged += results[0].unchanged_count
+    for result in results:
+        if result.provider_id is None or result.resource_id is None or result.old is None:
+            continue  # the counts alone: nothing on the page differs
+        row = batch[result.provider_id]
+        values = {**_values(row), "project": result.project_id}
+        changes = diff_row({**json.loads(result.old), "project": result.old_project}, values)
+        event: EventType
+        if result.deleted_at is not None:
+            changes["deleted_at"] = [result.deleted_at.isoformat(), None]
             event = EventType.RESTORED
             outcome.restored += 1
         elif changes:
@@ -247,20 +269,15 @@ def _plan_changes(
             outcome.updated += 1
         else:
             # Postgres saw a difference Python's equality does not (e.g. 1 against 1.0).
-            unchanged_ids.append(rid)
+            unchanged_ids.append(result.resource_id)
             outcome.unchanged += 1
             continue
         to_write.append(
             {
-                "provider_id": provider_id,
+                "provider_id": result.provider_id,
                 "urn": row.urn,
-                "project_id": project_id,
-                "name": row.name,
-                "region": row.region,
-                "size_slug": row.size_slug,
-                "status": row.status,
-                "tags": list(row.tags),
-                "attrs": row.attrs,
+                "project_id": result.project_id,
+                **_values(row),
                 "event": event,
                 "changes": changes,
             }

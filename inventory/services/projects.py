@@ -15,7 +15,13 @@ from typing import Any
 from django.db import connection, transaction
 
 from do_client.prefetch import prefetched
-from inventory.models import PROVIDER_DO, CloudProject, CloudProjectAssignment
+from inventory.models import (
+    PROVIDER_DO,
+    CloudProject,
+    CloudProjectAssignment,
+    ProjectTenantChange,
+)
+from tenants.models import Tenant
 from tenants.services import ensure_platform_tenant
 
 PLATFORM_PROJECT_NAME = "skyai-internal"
@@ -111,3 +117,19 @@ def record_assignment(urn: str, project: CloudProject, *, seen_at: datetime) -> 
     CloudProjectAssignment.objects.update_or_create(
         urn=urn, defaults={"project": project, "seen_at": seen_at}
     )
+
+
+@transaction.atomic
+def assign_tenant(project: CloudProject, tenant: Tenant | None, *, actor: str) -> CloudProject:
+    """Maps `project` to `tenant` (None: unassigned) and records who did it. The mapping
+    decides who is billed for the project's usage, so every change leaves an audit row."""
+    locked = CloudProject.objects.select_for_update().get(pk=project.pk)
+    if locked.tenant_id == (tenant.pk if tenant else None):
+        return locked
+    ProjectTenantChange.objects.create(
+        project=locked, old_tenant_id=locked.tenant_id, new_tenant=tenant, actor=actor
+    )
+    locked.tenant = tenant
+    locked.save(update_fields=["tenant", "updated_at"])
+    project.tenant = tenant
+    return locked

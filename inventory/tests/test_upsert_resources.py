@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from inventory.kinds import ResourceRow
 from inventory.models import CloudProject, CloudProjectAssignment, CloudResource, EventType, Kind
-from inventory.services.chokepoint import upsert_resources
+from inventory.services.chokepoint import COLUMNS, upsert_resources
 from inventory.tests.conftest import droplet_row
 
 pytestmark = pytest.mark.django_db
@@ -154,3 +157,36 @@ def test_page_cost_does_not_grow_with_its_size(at):
     first, update, unchanged = costs[200]
     assert unchanged <= 3
     assert first <= 4 and update <= 4
+
+
+def test_chokepoint_columns_are_every_field_a_resource_row_carries():
+    """One list (STYLE.md, "Named columns, one list"): a field added to `ResourceRow` and
+    not to `COLUMNS` would silently never be compared or written."""
+    assert set(COLUMNS) == {f.name for f in fields(ResourceRow)} - {"kind", "provider_id"}
+
+
+_CHANGED = {
+    "name": "renamed",
+    "region": "ams3",
+    "size_slug": "s-2vcpu-4gb",
+    "status": "off",
+    "tags": ["db", "web"],
+    "attrs": {"memory": 2048, "vcpus": 1, "image": {"slug": "ubuntu-24-04-x64"}},
+}
+
+
+@pytest.mark.parametrize("column", COLUMNS)
+def test_a_change_to_any_chokepoint_column_is_compared_and_written(at, column):
+    upsert([droplet_row(7)], at(0))
+    outcome = upsert([droplet_row(7, **{column: _CHANGED[column]})], at(1))
+
+    resource = CloudResource.objects.get(provider_id="7")
+    assert (outcome.updated, outcome.unchanged, outcome.discovered) == (1, 0, 0)
+    assert getattr(resource, column) == _CHANGED[column]
+    change = resource.events.order_by("id").last()
+    assert change is not None
+    assert change.event == (EventType.TAGGED if column == "tags" else EventType.UPDATED)
+    if column == "attrs":
+        assert change.changes == {"memory": [1024, 2048]}
+    else:
+        assert change.changes == {column: [getattr(droplet_row(7), column), _CHANGED[column]]}

@@ -11,22 +11,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
     extend_schema,
     extend_schema_view,
 )
-from rest_framework import status, viewsets
+from rest_framework import status
+from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from arcadia.api import IsPlatformAdmin
 from arcadia.validation import header_value
+from arcadia.viewsets import ScopedReadOnlyViewSet, ScopedViewSet
 from provisioning import selectors
 from provisioning.api.filters import SagaRunFilter
 from provisioning.api.serializers import CreateDropletSerializer, SagaRunSerializer
+from provisioning.revert import revert_drift
 from provisioning.services import (
     IDEMPOTENCY_KEY_MAX,
     IdempotencyKeyReused,
@@ -61,8 +63,10 @@ def saga_response(request: Request, run_id: int, *, code: int = status.HTTP_200_
     return response
 
 
-class DropletViewSet(viewsets.ViewSet):
+class DropletViewSet(ScopedViewSet):
     permission_classes = [IsPlatformAdmin]
+    scoped_by = staticmethod(selectors.sagas_visible_to)  # what it answers with: a saga
+    serializer_class = SagaRunSerializer
 
     @extend_schema(
         summary="Create a droplet for a tenant (starts a saga)",
@@ -106,12 +110,44 @@ class DropletViewSet(viewsets.ViewSet):
     list=extend_schema(summary="Saga runs, newest first"),
     retrieve=extend_schema(summary="One saga run with its steps"),
 )
-class SagaRunViewSet(viewsets.ReadOnlyModelViewSet):
+class SagaRunViewSet(ScopedReadOnlyViewSet):
     permission_classes = [IsPlatformAdmin]
+    scoped_by = staticmethod(selectors.sagas_visible_to)
     serializer_class = SagaRunSerializer
     filterset_class = SagaRunFilter
     ordering_fields = ["created_at", "id", "next_run_at"]
     ordering = ["-created_at", "-id"]
 
-    def get_queryset(self) -> QuerySet:
-        return selectors.sagas_visible_to(self.request.user)
+
+class DriftRevertViewSet(ScopedViewSet):
+    """`POST /api/v1/drift/{id}/revert`: where operators expect it, next to the drift, but
+    served here, since starting a revert is starting a saga (drift is the layer below)."""
+
+    permission_classes = [IsPlatformAdmin]
+    scoped_by = staticmethod(selectors.sagas_visible_to)  # what it answers with: a saga
+    serializer_class = SagaRunSerializer
+
+    @extend_schema(
+        summary="Revert a drift: a saga puts the live value back to the spec",
+        description=(
+            "Starts the saga for the drifted field (`size_slug`: resize; `tags`: tag and "
+            "untag; `name`: rename) and answers 202 with it; asking again while it runs "
+            "returns the same saga. The drift closes `reverted` when the saga succeeds, "
+            "and stays open with the saga's error when it fails."
+        ),
+        request=None,
+        responses={
+            202: SagaRunSerializer,
+            400: OpenApiResponse(description="This field (or resource) cannot be reverted."),
+            403: OpenApiResponse(description="Not a platform admin."),
+            404: OpenApiResponse(description="No such drift."),
+            409: OpenApiResponse(
+                description="The drift is not open, or the resource has another live saga."
+            ),
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def revert(self, request: Request, pk: str | None = None) -> Response:
+        assert isinstance(request.user, User)  # IsPlatformAdmin refused anonymous callers
+        started = revert_drift(int(pk or 0), actor=request.user, requested_via="api")
+        return saga_response(request, started.run.pk, code=status.HTTP_202_ACCEPTED)

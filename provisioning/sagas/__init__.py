@@ -1,27 +1,52 @@
-"""The sagas, by name: each is an ordered list of steps (see `provisioning.steps`)."""
+"""The sagas, by name: each is an ordered list of steps (see `provisioning.steps`) and
+the hooks the engine calls when a run ends (`on_succeeded`, `on_failed`), in the
+transaction that records the end. The engine knows no saga and no other app: what a
+saga's end means elsewhere (a revert closes its drift) is named here."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
-from provisioning.models import SagaKind
+from provisioning.models import SagaKind, SagaRun
 from provisioning.sagas import create_droplet, resize_droplet, revert
-from provisioning.steps import Step
+from provisioning.steps import JSON, Step
 
-PLANS: dict[str, Callable[[], list[Step]]] = {
-    SagaKind.CREATE_DROPLET: create_droplet.steps,
-    SagaKind.RESIZE_DROPLET: resize_droplet.steps,
-    SagaKind.RENAME_DROPLET: revert.rename_steps,
-    SagaKind.RETAG_DROPLET: revert.retag_steps,
+
+@dataclass(frozen=True)
+class SagaDefinition:
+    steps: Callable[[], list[Step]]
+    # The run succeeded; what it returns is kept in the last step's result.
+    on_succeeded: Callable[[SagaRun], JSON] | None = None
+    # The run failed or was compensated, with this error.
+    on_failed: Callable[[SagaRun, str], None] | None = None
+
+
+# A resize, rename or retag may be a drift's revert (the run then holds its drift).
+SAGAS: dict[str, SagaDefinition] = {
+    SagaKind.CREATE_DROPLET: SagaDefinition(create_droplet.steps),
+    SagaKind.RESIZE_DROPLET: SagaDefinition(
+        resize_droplet.steps, on_succeeded=revert.settle, on_failed=revert.record_failure
+    ),
+    SagaKind.RENAME_DROPLET: SagaDefinition(
+        revert.rename_steps, on_succeeded=revert.settle, on_failed=revert.record_failure
+    ),
+    SagaKind.RETAG_DROPLET: SagaDefinition(
+        revert.retag_steps, on_succeeded=revert.settle, on_failed=revert.record_failure
+    ),
 }
+
+
+def definition(saga: str) -> SagaDefinition:
+    try:
+        return SAGAS[saga]
+    except KeyError:
+        raise ValueError(f"Unknown saga {saga!r}.") from None
 
 
 def plan_for(saga: str) -> list[Step]:
     """The steps of `saga`, in order."""
-    try:
-        return PLANS[saga]()
-    except KeyError:
-        raise ValueError(f"Unknown saga {saga!r}.") from None
+    return definition(saga).steps()
 
 
 def step_names(saga: str) -> list[str]:

@@ -1,6 +1,6 @@
 """Steps more than one saga uses: power off and on, and the final `record` that writes
-the droplet as DO returns it through the chokepoint, then the spec (or, for a revert,
-closes the drift)."""
+the droplet as DO returns it through the chokepoint, then the spec (not for a revert:
+its saga's `on_succeeded` hook settles the drift, `provisioning.sagas`)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from django.utils import timezone
 
 from drift.models import Provisioned
 from drift.services.provisioned import record_provisioned
-from drift.services.reverting import settle_revert
 from inventory.kinds import normalize_droplet
 from inventory.models import PROVIDER_DO, CloudResource, Kind
 from inventory.services.chokepoint import upsert_resources
@@ -69,8 +68,8 @@ SpecFields = Callable[[StepContext], JSON]
 class Record(Step):
     """Refresh the droplet through the chokepoint, then:
 
-    - for a revert (the run has a drift): close the drift `reverted` when the live value
-      is back at the spec, else leave it open for detection;
+    - for a revert (the run has a drift): nothing more; a revert puts the spec back, it
+      does not change it (the saga's `on_succeeded` hook settles the drift);
     - otherwise: merge `spec_fields` into the droplet's spec with `record_provisioned`.
     """
 
@@ -84,9 +83,6 @@ class Record(Step):
         ctx.run.resource_id = resource.pk
         result: JSON = {"resource_id": resource.pk}
         if ctx.run.drift_id is not None:
-            result["drift"] = settle_revert(
-                ctx.run.drift_id, actor=ctx.run.actor, resolved_by_id=ctx.run.created_by_id
-            )
             return Done(result)
         with transaction.atomic():
             # The spec row is locked while it is merged, so a concurrent accept is not lost.

@@ -1,9 +1,12 @@
 """The sagas a drift revert needs besides a resize (DESIGN.md, "Revert"): rename a
 droplet, and retag it (tag what the spec has and the droplet lacks, untag the rest).
 
-Each is one DO step and `record`, which refreshes the droplet through the chokepoint and,
-for a revert, closes the drift `reverted` when the live value is back at the spec. Their
+Each is one DO step and `record`, which refreshes the droplet through the chokepoint. Their
 one step either did nothing or did what was asked, so there is nothing to compensate.
+
+`settle` and `record_failure` are the hooks these sagas (and the resize) declare: when a
+run that reverts a drift ends, they call drift's own transitions (drift owns the rule,
+provisioning only says the saga ended).
 """
 
 from __future__ import annotations
@@ -11,6 +14,8 @@ from __future__ import annotations
 import contextlib
 
 from do_client import DONotFound
+from drift.services.reverting import record_revert_failure, settle_revert
+from provisioning.models import SagaRun
 from provisioning.sagas.common import Record
 from provisioning.steps import JSON, Done, Outcome, Step, StepContext, drive_action
 
@@ -59,3 +64,17 @@ def retag_steps() -> list[Step]:
 
 def _tags_spec(ctx: StepContext) -> JSON:
     return {"tags": sorted(set(ctx.params.get("tags") or []))}
+
+
+def settle(run: SagaRun) -> JSON:
+    """A revert succeeded: the drift closes `reverted` when the live value (refreshed by
+    `record`) is back at the spec, else stays open for detection."""
+    if run.drift_id is None:
+        return {}
+    return {"drift": settle_revert(run.drift_id, actor=run.actor, resolved_by_id=run.created_by_id)}
+
+
+def record_failure(run: SagaRun, error: str) -> None:
+    """A revert failed or was compensated: the drift stays open with the saga's error."""
+    if run.drift_id is not None:
+        record_revert_failure(run.drift_id, error=error)

@@ -9,10 +9,13 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from do_client import DOClient, reset_clients
 from provisioning import engine, resume
-from provisioning.engine import FAST_PATH_MAX_SECONDS, MAX_STEP_ATTEMPTS, backoff_seconds
+from provisioning.engine import FAST_PATH_MAX_SECONDS, backoff_seconds
 from provisioning.models import SagaRun, SagaStep
+from provisioning.sagas.common import PowerOff
 from provisioning.services import start_resize_droplet
+from provisioning.steps import DEFAULT_RETRY, RetryPolicy
 from provisioning.tests.conftest import after_first_call, drive, step, step_done
 from tests.factories import SagaRunFactory
 
@@ -179,16 +182,49 @@ def test_a_long_backoff_is_left_to_resume_due_not_to_a_countdown(
     assert enqueued == []  # no countdown task; the every-minute resume brings it back
 
 
+def test_a_429_parks_the_run_for_retry_after_without_sleeping_in_the_worker(sim, run, monkeypatch):
+    # The engine's own client (no `no_client_retries`): 20 s is well under what a waiting
+    # client would sleep through (120 s), five times over.
+    slept: list[float] = []
+    monkeypatch.setitem(DOClient.__init__.__kwdefaults__, "sleep", slept.append)
+    reset_clients()
+    sim.state.set_faults(fail_next=[429], retry_after_seconds=20)
+
+    engine.advance(run.pk, worker="w")
+
+    run.refresh_from_db()
+    power_off = step(run, "power_off")
+    assert run.status == "waiting" and power_off.status == "pending"
+    assert power_off.attempts == 1 and "DORateLimited" in power_off.last_error
+    expected = timezone.now() + timedelta(seconds=20)
+    assert abs((run.next_run_at - expected).total_seconds()) < 3
+    assert slept == []
+
+
+def test_a_step_is_tried_as_many_times_as_its_retry_policy_declares(
+    sim, run, monkeypatch, no_client_retries
+):
+    monkeypatch.setattr(PowerOff, "retry", RetryPolicy(attempts=2))
+    sim.state.set_faults(fail_next=[500, 500])
+
+    run = drive(run)
+
+    power_off = step(run, "power_off")
+    assert power_off.status == "failed" and power_off.attempts == 2
+    assert run.status == "compensated"
+    assert run.last_error.startswith("power_off: DOServerError")
+
+
 def test_retries_are_bounded_then_the_run_fails_and_compensates(sim, run, no_client_retries):
     run = drive(run, until=step_done("resize"))  # the resize is running on DO
     # Every try of the power on (its first call) gets a 500; the compensation gets through.
-    sim.state.set_faults(fail_next=[500] * MAX_STEP_ATTEMPTS)
+    sim.state.set_faults(fail_next=[500] * DEFAULT_RETRY.attempts)
 
     run = drive(run)
 
     assert run.status == "compensated"
     power_on = step(run, "power_on")
-    assert power_on.status == "failed" and power_on.attempts == MAX_STEP_ATTEMPTS
+    assert power_on.status == "failed" and power_on.attempts == DEFAULT_RETRY.attempts
     assert run.last_error.startswith("power_on: DOServerError")
     assert [s.status for s in run.steps.order_by("index")] == [
         "compensated",
@@ -230,3 +266,44 @@ def test_backoff_waits_at_least_what_do_asked_for():
     exc = DORateLimited(429, "too_many_requests", "slow down", None, retry_after=90)
 
     assert backoff_seconds(1, exc) >= 90
+
+
+def test_the_engine_ends_a_run_through_the_hooks_its_saga_declares(
+    sim, run, monkeypatch, no_client_retries
+):
+    from dataclasses import replace
+
+    from provisioning import sagas
+
+    ended: list[tuple[str, int, str]] = []
+    definition = replace(
+        sagas.SAGAS["resize_droplet"],
+        on_succeeded=lambda r: ended.append(("succeeded", r.pk, "")) or {"hook": "ran"},
+        on_failed=lambda r, error: ended.append(("failed", r.pk, error)),
+    )
+    monkeypatch.setitem(sagas.SAGAS, "resize_droplet", definition)
+
+    done = drive(run)
+
+    assert ended == [("succeeded", run.pk, "")]
+    assert step(done, "record").result["hook"] == "ran"
+
+    other = start_resize_droplet(
+        done.resource_id, size="s-4vcpu-8gb", actor="test", requested_via="test"
+    ).run
+    monkeypatch.setattr(PowerOff, "retry", RetryPolicy(attempts=1))
+    sim.state.set_faults(fail_next=[500])
+    failed = drive(other)
+
+    assert failed.status == "compensated"
+    assert ended[-1] == ("failed", other.pk, failed.last_error)
+
+
+def test_the_revert_sagas_settle_and_fail_their_drift_through_declared_hooks():
+    from provisioning import sagas
+    from provisioning.sagas import revert
+
+    for name in ("resize_droplet", "rename_droplet", "retag_droplet"):
+        assert sagas.SAGAS[name].on_succeeded is revert.settle
+        assert sagas.SAGAS[name].on_failed is revert.record_failure
+    assert sagas.SAGAS["create_droplet"].on_failed is None

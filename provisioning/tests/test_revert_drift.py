@@ -18,11 +18,11 @@ from drift.models import Drift, DriftStatus
 from drift.services.accept import accept_drift
 from drift.services.detection import detect_drift
 from drift.services.provisioned import record_provisioned
-from drift.services.revert import revert_drift
 from drift.services.reverting import RevertInProgress, record_revert_failure, settle_revert
 from inventory.models import CloudResource, CloudResourceEvent, EventType
 from provisioning.models import SagaRun
-from provisioning.sagas import common
+from provisioning.revert import revert_drift
+from provisioning.sagas import revert as revert_sagas
 from provisioning.tests.conftest import drive, mirror
 from tests.factories import DriftFactory, PlatformAdminFactory, SagaRunFactory
 
@@ -244,7 +244,7 @@ def test_a_value_seen_back_mid_revert_is_closed_reverted_by_the_saga_not_stale(
         seen_mid_revert.append(Drift.objects.get(pk=drift_id).status)
         return settle_revert(drift_id, **kwargs)
 
-    monkeypatch.setattr(common, "settle_revert", detection_first)
+    monkeypatch.setattr(revert_sagas, "settle_revert", detection_first)
 
     run = drive(revert_drift(drift.pk, actor=operator).run)
 

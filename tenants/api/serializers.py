@@ -11,6 +11,12 @@ class TenantSerializer(serializers.ModelSerializer):
 
 class MeSerializer(serializers.ModelSerializer):
     tenants = TenantSerializer(many=True, read_only=True)
+    # The role as the API and console decide it (tenants.roles): a superuser is one too.
+    is_platform_admin = serializers.BooleanField(
+        source="has_platform_role",
+        read_only=True,
+        help_text=User._meta.get_field("is_platform_admin").help_text,
+    )
 
     class Meta:
         model = User

@@ -1,11 +1,12 @@
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from knox.models import AuthToken
-from rest_framework import status, viewsets
+from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from arcadia.errors import InvalidInput
+from arcadia.viewsets import ScopedReadOnlyViewSet
 from tenants import services
 from tenants.api.serializers import MeSerializer, RevokedSerializer, TenantSerializer
 from tenants.models import User
@@ -18,13 +19,11 @@ class MeView(APIView):
         return Response(MeSerializer(request.user).data)
 
 
-class TenantViewSet(viewsets.ReadOnlyModelViewSet):
+class TenantViewSet(ScopedReadOnlyViewSet):
+    scoped_by = staticmethod(tenants_visible_to)
     serializer_class = TenantSerializer
     search_fields = ["name", "slug"]
     ordering_fields = ["name", "created_at"]
-
-    def get_queryset(self):
-        return tenants_visible_to(self.request.user)
 
 
 class RevokeTokenView(APIView):

@@ -2,6 +2,7 @@
 
 from billing.services.invoices.generation import (
     Generation,
+    InvoiceOutcome,
     TenantInvoice,
     generate,
     generate_month,
@@ -12,6 +13,7 @@ from billing.services.invoices.lifecycle import Finalization, finalize, finalize
 __all__ = [
     "Finalization",
     "Generation",
+    "InvoiceOutcome",
     "TenantInvoice",
     "finalize",
     "finalize_month",

@@ -17,19 +17,21 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from enum import StrEnum
 from itertools import groupby
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from arcadia.errors import Conflict
-from arcadia.locks import lock_key, xact_lock
+from arcadia.locks import xact_lock
 from billing import pricing
 from billing.models import (
     DEFAULT_CURRENCY,
     LINE_FIELDS,
     Account,
+    DraftChange,
     Invoice,
     InvoiceLine,
     InvoiceStatus,
@@ -37,8 +39,8 @@ from billing.models import (
 )
 from billing.periods import month_text, next_month, refuse_future
 from billing.services import bulk
+from billing.services.month import prepare_month
 from billing.services.prices import PriceBook, refresh_prices
-from billing.services.segments import month_lock_name, plan_segments
 from billing.services.usage import Costs, Usage, month_usage, owner_share
 from tenants.models import Tenant
 
@@ -49,20 +51,52 @@ def invoice_lock_name(tenant_id: int, month: date) -> str:
     return f"billing:invoice:{tenant_id}:{month:%Y-%m}"
 
 
-@dataclass
+class InvoiceOutcome(StrEnum):
+    """What generation did to one tenant's invoice."""
+
+    CREATED = "created"
+    REWRITTEN = "rewritten"
+    UNCHANGED = "unchanged"
+    FINALIZED = "finalized (untouched)"
+    REMOVED = "removed"
+
+
+# The outcomes that wrote something.
+WRITES = frozenset({InvoiceOutcome.CREATED, InvoiceOutcome.REWRITTEN, InvoiceOutcome.REMOVED})
+
+
+@dataclass(frozen=True, kw_only=True)
 class TenantInvoice:
     """What generation did for one tenant."""
 
     tenant_id: int
     tenant_name: str
-    invoice_id: int | None
+    invoice_id: int | None  # None once removed
     number: str | None
-    status: str
-    outcome: str  # created | rewritten | unchanged | finalized (untouched) | removed
+    status: str  # the invoice's status, or "removed"
+    outcome: InvoiceOutcome
     lines: int
     subtotal: Decimal
     total: Decimal
     currency: str
+
+    @classmethod
+    def of(
+        cls, invoice: Invoice, tenant_name: str, outcome: InvoiceOutcome, lines: int
+    ) -> TenantInvoice:
+        removed = outcome == InvoiceOutcome.REMOVED
+        return cls(
+            tenant_id=invoice.tenant_id,
+            tenant_name=tenant_name,
+            invoice_id=None if removed else invoice.pk,
+            number=invoice.number,
+            status=InvoiceOutcome.REMOVED.value if removed else invoice.status,
+            outcome=outcome,
+            lines=lines,
+            subtotal=invoice.subtotal,
+            total=invoice.total,
+            currency=invoice.currency,
+        )
 
 
 @dataclass
@@ -77,7 +111,7 @@ class Generation:
     @property
     def wrote(self) -> bool:
         return bool(self.segments_inserted or self.segments_deleted) or any(
-            i.outcome in ("created", "rewritten", "removed") for i in self.invoices
+            i.outcome in WRITES for i in self.invoices
         )
 
 
@@ -95,14 +129,6 @@ def _terms(tenant_ids: Iterable[int]) -> dict[int, _Terms]:
             account.currency, account.markup_percent.quantize(PERCENT_EXP)
         )
     return terms
-
-
-def _lock_tenants(tenant_ids: list[int], month: date) -> None:
-    """Every (tenant, month) lock in one statement, in a fixed order."""
-    keys = sorted(lock_key(invoice_lock_name(tid, month)) for tid in tenant_ids)
-    if keys:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(k) FROM unnest(%s::bigint[]) AS k", [keys])
 
 
 def _canon(value: Any) -> str:
@@ -199,34 +225,32 @@ def generate_month(
         refresh_prices(client, now=now)
     rule = pricing.rule_for(month)
     result = Generation(month, rule)
+    terms: dict[int, _Terms] = {}
+
+    def prices_needed(usage: set[tuple[int | None, str]]) -> set[tuple[str, str]]:
+        # The prices this generation prices with: every owner's (or, for one tenant, its
+        # own and the unallocated), each in its owner's currency.
+        owners = {t for t, _ in usage if t is not None}
+        terms.update(_terms(owners | ({tenant.pk} if tenant else set())))
+        return {
+            (size, terms[t].currency if t is not None else DEFAULT_CURRENCY)
+            for t, size in usage
+            if tenant is None or t is None or t == tenant.pk
+        }
+
     with transaction.atomic():
-        xact_lock(month_lock_name(month))
-        plan = plan_segments(month)
-        try:
-            owners = {t for t, _ in plan.usage if t is not None}
-            terms = _terms(owners | ({tenant.pk} if tenant else set()))
-            book = PriceBook.load(month)
-            # The prices this generation prices with: every owner's (or, for one tenant,
-            # its own and the unallocated), each in its owner's currency.
-            book.require(
-                {
-                    (size, terms[t].currency if t is not None else DEFAULT_CURRENCY)
-                    for t, size in plan.usage
-                    if tenant is None or t is None or t == tenant.pk
-                }
-            )
-        except BaseException:
-            plan.discard()
-            raise
-        plan.apply()
+        month_ = prepare_month(month, prices_needed=prices_needed)
+        plan, book = month_.plan, month_.book
         result.segments_inserted, result.segments_deleted = plan.to_insert, len(plan.to_delete)
+        owners = {t for t, _ in plan.usage if t is not None}
 
         live = Invoice.objects.filter(period_start=month).exclude(status=InvoiceStatus.VOID)
         if tenant is not None:
             tenant_ids = [tenant.pk]
         else:
             tenant_ids = sorted(owners | set(live.values_list("tenant_id", flat=True)))
-        _lock_tenants(tenant_ids, month)
+        # Every (tenant, month) lock in one statement, in key order.
+        xact_lock(*(invoice_lock_name(tid, month) for tid in tenant_ids))
         existing: dict[int, list[Invoice]] = {}
         for invoice in live.filter(tenant_id__in=tenant_ids):
             existing.setdefault(invoice.tenant_id, []).append(invoice)
@@ -264,13 +288,16 @@ def generate_month(
                         draft,
                         existing.pop(owner, []),
                         replaces,
+                        actor=actor,
                     )
                 )
             finally:
                 draft.close()
         for owner, invoices in sorted(existing.items()):
             for invoice in invoices:
-                result.invoices.append(_remove_if_draft(invoice, names.get(owner, str(owner))))
+                result.invoices.append(
+                    _remove_if_draft(invoice, names.get(owner, str(owner)), actor=actor)
+                )
     return result
 
 
@@ -283,6 +310,8 @@ def _write(
     draft: _Draft,
     existing: list[Invoice],
     replaces: dict[tuple[int, str], int],
+    *,
+    actor: str,
 ) -> TenantInvoice:
     subtotal, print_ = draft.subtotal, draft.fingerprint
     current = None
@@ -290,26 +319,14 @@ def _write(
         if invoice.currency == terms.currency:
             current = invoice
         else:  # the account changed currency: a draft in the old one has no usage left
-            _remove_if_draft(invoice, tenant_name)
-
-    def outcome(invoice: Invoice, what: str, count: int) -> TenantInvoice:
-        return TenantInvoice(
-            tenant_id,
-            tenant_name,
-            invoice.pk,
-            invoice.number,
-            invoice.status,
-            what,
-            count,
-            invoice.subtotal,
-            invoice.total,
-            invoice.currency,
-        )
+            _remove_if_draft(invoice, tenant_name, actor=actor)
 
     if current is not None and current.status != InvoiceStatus.DRAFT:
-        return outcome(current, "finalized (untouched)", current.lines.count())
+        return TenantInvoice.of(
+            current, tenant_name, InvoiceOutcome.FINALIZED, current.lines.count()
+        )
     if current is not None and current.fingerprint == print_:
-        return outcome(current, "unchanged", draft.count)
+        return TenantInvoice.of(current, tenant_name, InvoiceOutcome.UNCHANGED, draft.count)
 
     values = {
         "rule": rule,
@@ -326,7 +343,7 @@ def _write(
         if written != 1:  # cannot happen under the tenant's lock; refuse rather than guess
             raise Conflict(f"Invoice {current.pk} changed while it was being regenerated.")
         InvoiceLine.objects.filter(invoice_id=current.pk).delete()
-        invoice, what = current, "rewritten"
+        invoice, what = current, InvoiceOutcome.REWRITTEN
         for name, value in values.items():
             setattr(invoice, name, value)
     else:
@@ -346,29 +363,29 @@ def _write(
             raise Conflict(
                 f"Tenant {tenant_name} already has an invoice for {month_text(month)}."
             ) from exc
-        what = "created"
+        what = InvoiceOutcome.CREATED
     draft.write_lines(invoice.pk)
-    return outcome(invoice, what, draft.count)
+    _audit(invoice, what, actor)
+    return TenantInvoice.of(invoice, tenant_name, what, draft.count)
 
 
-def _remove_if_draft(invoice: Invoice, tenant_name: str) -> TenantInvoice:
+def _audit(invoice: Invoice, what: str, actor: str) -> None:
+    DraftChange.objects.create(
+        invoice_id=invoice.pk,
+        tenant_id=invoice.tenant_id,
+        period_start=invoice.period_start,
+        currency=invoice.currency,
+        what=what,
+        actor=actor,
+    )
+
+
+def _remove_if_draft(invoice: Invoice, tenant_name: str, *, actor: str) -> TenantInvoice:
     """A tenant's usage is gone (moved away, or never real): its draft goes with it; a
     finalized invoice stays as it was."""
     if invoice.status == InvoiceStatus.DRAFT:
         InvoiceLine.objects.filter(invoice_id=invoice.pk).delete()
         Invoice.objects.filter(pk=invoice.pk, status=InvoiceStatus.DRAFT).delete()
-        what, count = "removed", 0
-    else:
-        what, count = "finalized (untouched)", invoice.lines.count()
-    return TenantInvoice(
-        invoice.tenant_id,
-        tenant_name,
-        invoice.pk if what != "removed" else None,
-        invoice.number,
-        invoice.status if what != "removed" else "removed",
-        what,
-        count,
-        invoice.subtotal,
-        invoice.total,
-        invoice.currency,
-    )
+        _audit(invoice, InvoiceOutcome.REMOVED, actor)
+        return TenantInvoice.of(invoice, tenant_name, InvoiceOutcome.REMOVED, 0)
+    return TenantInvoice.of(invoice, tenant_name, InvoiceOutcome.FINALIZED, invoice.lines.count())

@@ -12,25 +12,28 @@ Idempotent, so `bin/up` can run it on every start:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-import httpx
-from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import transaction
 from django.utils import timezone
-from django.utils.text import slugify
 
+from do_simulator.control_client import SimulatorControl, SimulatorError
 from drift.models import Provisioned
 from drift.services.detection import run_detection
 from drift.services.provisioned import record_provisioned
 from inventory.models import CloudProject, CloudResource, Kind, SyncRun
-from inventory.services.projects import PLATFORM_PROJECT_NAME
+from inventory.services.projects import PLATFORM_PROJECT_NAME, assign_tenant
 from inventory.services.sync import run_all, run_full_sync
-from tenants.models import Membership, Tenant, User
-from tenants.services import issue_api_token
+from tenants.models import User
+from tenants.services import (
+    ensure_platform_admin,
+    ensure_tenant,
+    ensure_tenant_user,
+    issue_api_token,
+)
 
 DEMO_PASSWORD_SUFFIX = "-demo"
 # Droplets that get a recorded desired state; the first three also drift out of band.
@@ -82,36 +85,24 @@ class Command(BaseCommand):
             except CommandError as exc:
                 self.stderr.write(f"{command} --month {last_month}: {exc}")
 
-    @transaction.atomic
     def _ensure_admin(self, username: str, password: str) -> User:
-        user, _ = User.objects.get_or_create(username=username)
-        user.is_platform_admin = user.is_staff = user.is_superuser = True
-        user.set_password(password)
-        user.save()
-        return user
+        return ensure_platform_admin(username, password)
 
-    @transaction.atomic
     def _seed_tenants(self) -> list[str]:
         lines = []
         projects = CloudProject.objects.exclude(name=PLATFORM_PROJECT_NAME).filter(is_default=False)
         customer_projects = list(projects.order_by("name"))
         # The last project stays unassigned: its usage is "unallocated" until an operator acts.
         for project in customer_projects[:-1]:
-            tenant_name = project.name.split("-")[0].capitalize()
-            tenant, _ = Tenant.objects.get_or_create(
-                slug=slugify(tenant_name), defaults={"name": tenant_name}
-            )
+            tenant = ensure_tenant(project.name.split("-")[0].capitalize())
             if project.tenant_id is None:
-                project.tenant = tenant
-                project.save(update_fields=["tenant", "updated_at"])
+                assign_tenant(project, tenant, actor=DEMO_ACTOR)
             username = f"{tenant.slug}-ops"
-            user, created = User.objects.get_or_create(username=username)
-            if created:
-                user.set_password(username + DEMO_PASSWORD_SUFFIX)
-                user.save()
-            Membership.objects.get_or_create(user=user, tenant=tenant)
+            user = ensure_tenant_user(
+                username, password=username + DEMO_PASSWORD_SUFFIX, tenant=tenant
+            )
             lines.append(
-                f"tenant {tenant.name}: project {project.name}; user {username} / "
+                f"tenant {tenant.name}: project {project.name}; user {user.username} / "
                 f"{username}{DEMO_PASSWORD_SUFFIX}; API token {issue_api_token(user)}"
             )
         if customer_projects:
@@ -166,31 +157,28 @@ class Command(BaseCommand):
     def _resize(self, droplet: CloudResource, spec: dict[str, Any]) -> str:
         if spec.get("size_slug") == OOB_SIZE:
             return ""
-        self._oob(droplet, {"op": "resize", "size": OOB_SIZE})
+        self._oob(lambda sim: sim.resize(droplet.provider_id, OOB_SIZE))
         return f"resized to {OOB_SIZE} (spec: {spec.get('size_slug')})"
 
     def _retag(self, droplet: CloudResource, spec: dict[str, Any]) -> str:
         tags = list(spec.get("tags") or [])
         if OOB_TAG in tags:
             return ""
-        self._oob(droplet, {"op": "retag", "tags": [*tags, OOB_TAG]})
+        self._oob(lambda sim: sim.retag(droplet.provider_id, [*tags, OOB_TAG]))
         return f"tagged {OOB_TAG!r}"
 
     def _rename(self, droplet: CloudResource, spec: dict[str, Any]) -> str:
         name = str(spec.get("name") or droplet.name)
         if name.endswith(OOB_NAME_SUFFIX):
             return ""
-        self._oob(droplet, {"op": "rename", "name": name + OOB_NAME_SUFFIX})
+        self._oob(lambda sim: sim.rename(droplet.provider_id, name + OOB_NAME_SUFFIX))
         return f"renamed to {name + OOB_NAME_SUFFIX}"
 
     @staticmethod
-    def _oob(droplet: CloudResource, body: dict[str, Any]) -> None:
+    def _oob(change: Callable[[SimulatorControl], object]) -> None:
         """One change through the simulator's control API, as someone clicking in DO's
         console would make it (never against the real DO API: --simulator only)."""
-        url = f"{settings.DO_API_BASE_URL.rstrip('/')}/_sim/droplets/{droplet.provider_id}/oob"
         try:
-            response = httpx.post(url, json=body, timeout=10)
-        except httpx.HTTPError as exc:
-            raise CommandError(f"simulator unreachable at {url}: {exc}") from exc
-        if response.status_code >= 400:
-            raise CommandError(f"simulator refused {body}: {response.status_code} {response.text}")
+            change(SimulatorControl())
+        except SimulatorError as exc:
+            raise CommandError(str(exc)) from exc

@@ -14,24 +14,27 @@ chokepoint and calls `settle_revert`: when the live value is back at the spec th
 closes `reverted`, with a `drift_reverted` event. A failed saga leaves the drift open
 with the saga's error (`record_revert_failure`).
 
-Locks are taken provisioned row first, then the drift, as `accept_drift` does.
+This is provisioning's (the upper layer: a saga run holds its drift); drift owns the
+transitions it calls. Locks are taken provisioned row first, then the drift
+(`drift.services.locking`).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
 from arcadia.errors import Conflict, InvalidInput, NotFound
 from drift.models import Drift, DriftStatus, Provisioned
+from drift.services.locking import lock_spec_then_drift
 from drift.services.reverting import begin_revert
 from inventory.models import Kind
+from provisioning import services as provisioning
+from provisioning.models import LIVE_STATUSES, SagaRun
+from provisioning.services import Started
 from tenants.models import User
-
-if TYPE_CHECKING:
-    from provisioning.services import Started
 
 REVERTIBLE_FIELDS = ("size_slug", "tags", "name")
 
@@ -39,17 +42,11 @@ REVERTIBLE_FIELDS = ("size_slug", "tags", "name")
 def revert_drift(drift_id: int, *, actor: User | str, requested_via: str = "api") -> Started:
     """Starts the saga that reverts one open drift, or returns the drift's live one; see
     the module docstring."""
-    from provisioning import services as provisioning
-    from provisioning.models import LIVE_STATUSES, SagaRun
-
     with transaction.atomic():
-        provisioned_id = (
-            Drift.objects.filter(pk=drift_id).values_list("provisioned_id", flat=True).first()
-        )
-        if provisioned_id is None:
+        locked = lock_spec_then_drift(drift_id)
+        if locked is None:
             raise NotFound(f"No drift with id {drift_id}.")
-        provisioned = Provisioned.objects.select_for_update().get(pk=provisioned_id)
-        drift = Drift.objects.select_for_update().select_related("resource").get(pk=drift_id)
+        provisioned, drift = locked
         if drift.status != DriftStatus.OPEN:
             raise Conflict(
                 f"Drift {drift_id} is {drift.status}, not open: only an open drift can be "
@@ -60,7 +57,7 @@ def revert_drift(drift_id: int, *, actor: User | str, requested_via: str = "api"
         if live is not None:
             if not drift.revert_running:  # a saga started before the column existed
                 begin_revert(drift.pk, at=live.created_at)
-            return provisioning.Started(live, False)
+            return Started(live, False)
         desired = _desired(drift, provisioned)
         # Counting the drift's sagas under its row lock: a new key after a failed revert.
         key = f"revert:drift:{drift.pk}:{SagaRun.objects.filter(drift=drift).count() + 1}"

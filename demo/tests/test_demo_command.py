@@ -1,0 +1,39 @@
+"""`manage.py demo --simulator` seeds through the services and the simulator's client."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from do_client import reset_clients
+from do_simulator.testing import SimulatorHandle, running_simulator
+from drift.models import Provisioned
+from inventory.models import ProjectTenantChange
+from tenants.models import Membership
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def sim(settings) -> Iterator[SimulatorHandle]:
+    with running_simulator(droplets=30, seed=5) as handle:
+        settings.DO_API_BASE_URL = handle.base_url
+        settings.DO_API_TOKEN = handle.token
+        settings.DO_API_BACKOFF_BASE_SECONDS = 0.01
+        reset_clients()
+        yield handle
+    reset_clients()
+
+
+def test_demo_assigns_projects_through_the_service_and_is_idempotent(sim):
+    counts = []
+    for _ in range(2):
+        call_command("demo", "--password", "pw", "--simulator", stdout=StringIO())
+        counts.append((ProjectTenantChange.objects.count(), Membership.objects.count()))
+    assert counts[0][0] > 0 and counts[0][1] > 0
+    assert {c.actor for c in ProjectTenantChange.objects.all()} == {"demo"}
+    assert counts[1] == counts[0]  # the second run changed no mapping, added no membership
+    assert Provisioned.objects.exists()

@@ -1,0 +1,24 @@
+"""The one lock order for a drift and its spec (DESIGN.md, "Accept" and "Revert").
+
+Provisioned row first, then the drift: detection holds its batch's provisioned rows
+`FOR SHARE` while it writes their drifts, so every writer taking them in the same order
+waits instead of deadlocking. Accept, settle and the start of a revert all come here.
+"""
+
+from __future__ import annotations
+
+from drift.models import Drift, Provisioned
+
+
+def lock_spec_then_drift(drift_id: int) -> tuple[Provisioned, Drift] | None:
+    """Locks the drift's spec row, then the drift (with its resource), for the caller's
+    transaction (Django refuses `select_for_update` outside one); None when there is no
+    such drift."""
+    provisioned_id = (
+        Drift.objects.filter(pk=drift_id).values_list("provisioned_id", flat=True).first()
+    )
+    if provisioned_id is None:
+        return None
+    provisioned = Provisioned.objects.select_for_update().get(pk=provisioned_id)
+    drift = Drift.objects.select_for_update().select_related("resource").get(pk=drift_id)
+    return provisioned, drift
