@@ -223,4 +223,5 @@ def test_superuser_connection_logs_the_warning_at_startup(caplog, monkeypatch):
 
 
 def test_every_truncate_guard_is_known_to_the_escape_hatch():
-    assert len(truncate_guard_pgids()) == 3  # events, invoices, invoice lines
+    # events, invoices, invoice lines, project tenant changes, draft changes
+    assert len(truncate_guard_pgids()) == 5
