@@ -50,7 +50,7 @@ def do(simulator: SimulatorHandle) -> Iterator[DOClient]:
 
 
 @pytest.fixture
-def simulator_settings(simulator: SimulatorHandle, settings) -> SimulatorHandle:
+def simulator_settings(simulator: SimulatorHandle, settings) -> Iterator[SimulatorHandle]:
     """Points `client_for(...)` (commands, tasks) at the test's simulator."""
     settings.DO_API_BASE_URL = simulator.base_url
     settings.DO_API_TOKEN = simulator.token
@@ -58,3 +58,15 @@ def simulator_settings(simulator: SimulatorHandle, settings) -> SimulatorHandle:
     reset_clients()
     yield simulator
     reset_clients()
+
+
+@pytest.fixture
+def operator(client):
+    """A platform admin logged in to the console through `client`."""
+    from tenants.models import User
+
+    user = User.objects.create(
+        username="op", is_platform_admin=True, is_staff=True, is_superuser=True
+    )
+    client.force_login(user)
+    return user

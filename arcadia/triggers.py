@@ -167,3 +167,16 @@ def allow_truncate() -> Iterator[None]:
     refusals still hold."""
     with pgtrigger.ignore(*truncate_guards()):
         yield
+
+
+def append_only(table: str) -> list[pgtrigger.Trigger]:
+    """The two triggers of an append-only table: no UPDATE or DELETE of a row, no TRUNCATE.
+
+    `table` names it in the refusal ("cloud_resource_events is append-only: UPDATE
+    refused"). Frozen like the SQL template: the message is part of each trigger's hash.
+    """
+    message = f"{table} is append-only: % refused"
+    return [
+        Refuse(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete, message=message),
+        RefuseTruncate(message=message),
+    ]

@@ -19,6 +19,7 @@ from arcadia.admin import ViewOnlyAdmin, ViewOnlyInline
 from arcadia.errors import DomainError, InvalidInput
 from billing.exports import invoice_csv, invoice_csv_filename
 from billing.models import (
+    INVOICE_FIELDS,
     LINE_FIELDS,
     Account,
     Credit,
@@ -32,8 +33,10 @@ from billing.models import (
     Reconciliation,
     ReconciliationLine,
 )
+from billing.services.accounts import save_account
 from billing.services.credits import grant_credit, validate_credit
 from billing.services.invoices import finalize, void
+from tenants.admin import ConfigHistoryMixin
 from tenants.roles import is_platform_admin
 
 
@@ -89,30 +92,7 @@ class InvoiceAdmin(ViewOnlyAdmin):
     action_form = VoidActionForm
     actions = ["finalize_selected", "void_selected", "download_csv"]
     inlines = [InvoiceLineInline, CreditApplicationInline]
-    readonly_fields = [
-        "tenant",
-        "period_start",
-        "period_end",
-        "currency",
-        "status",
-        "rule",
-        "number",
-        "markup_percent",
-        "subtotal",
-        "credits_total",
-        "total",
-        "fingerprint",
-        "replaces",
-        "void_reason",
-        "created_at",
-        "updated_at",
-        "finalized_at",
-        "finalized_by",
-        "voided_at",
-        "voided_by",
-        "draft_history",
-        "csv_link",
-    ]
+    readonly_fields = [*INVOICE_FIELDS, "finalized_by", "voided_by", "draft_history", "csv_link"]
     fields = tuple(readonly_fields)
 
     @admin.display(description="Draft history")
@@ -332,10 +312,19 @@ class PriceAdmin(ViewOnlyAdmin):
 
 
 @admin.register(Account)
-class AccountAdmin(admin.ModelAdmin):
+class AccountAdmin(ConfigHistoryMixin, admin.ModelAdmin):
     list_display = ["tenant", "markup_percent", "currency", "updated_at"]
     list_select_related = ["tenant"]
     search_fields = ["tenant__name"]
+    fields = ["tenant", "markup_percent", "currency", "change_history"]
+    readonly_fields = ["change_history"]
+
+    def save_model(self, request, obj: Account, form, change) -> None:
+        save_account(obj, actor=request.user.get_username())
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # No row means 0 % and USD: deleting one would change the terms unaudited.
+        return False
 
 
 class CreditForm(forms.ModelForm):

@@ -305,6 +305,18 @@ class DOClient:
         # stay on our base_url, so the token is never sent to a host we were not configured for.
         return link.raw_path.decode("ascii")
 
+    # -- Any kind: the generic reads every kind's sync and fetch-by-id share -------------------
+
+    def get_key(self, path: str, key: str) -> JSON:
+        """`GET path` and the object under `key` (DO wraps each single object in its
+        kind's key: `{"volume": {...}}`); DONotFound when DO has no such object."""
+        return self._get_key(path, key)
+
+    def request(self, method: str, path: str, *, params: Any = None, body: Any = None) -> Any:
+        """One call of any other shape (PUT, POST of an action), with this client's
+        retries, pacing and error mapping; the parsed body, None when empty."""
+        return self._call(method, path, params=params, body=body)
+
     # -- The request boundary ---------------------------------------------------------------
 
     def _get_key(self, path: str, key: str) -> Any:

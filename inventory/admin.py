@@ -199,22 +199,7 @@ class CloudResourceEventAdmin(ViewOnlyAdmin):
 
 @admin.register(SyncRun)
 class SyncRunAdmin(ViewOnlyAdmin):
-    list_display = [
-        "id",
-        "kind",
-        "status",
-        "trigger",
-        "started_at",
-        "finished_at",
-        "pages",
-        "seen",
-        "discovered",
-        "updated",
-        "restored",
-        "struck",
-        "deleted",
-        "short_error",
-    ]
+    list_display = [*SyncRun.SUMMARY_FIELDS, "short_error"]
     list_filter = ["kind", "status", "trigger"]
 
     def has_change_permission(self, request, obj=None):

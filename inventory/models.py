@@ -6,14 +6,13 @@ the strike pass; everything else reads them.
 
 from __future__ import annotations
 
-import pgtrigger
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from arcadia.triggers import Refuse, RefuseTruncate
+from arcadia.triggers import append_only
 from tenants.models import Tenant
 
 PROVIDER_DO = "digitalocean"
@@ -173,14 +172,7 @@ class CloudResourceEvent(models.Model):
             models.Index(fields=["resource", "occurred_at"], name="cloud_events_resource_time"),
             models.Index(fields=["event", "occurred_at"], name="cloud_events_event_time"),
         ]
-        triggers = [
-            Refuse(
-                name="append_only",
-                operation=pgtrigger.Update | pgtrigger.Delete,
-                message="cloud_resource_events is append-only: % refused",
-            ),
-            RefuseTruncate(message="cloud_resource_events is append-only: % refused"),
-        ]
+        triggers = append_only("cloud_resource_events")
 
     def __str__(self) -> str:
         return f"{self.event} {self.resource_id} at {self.occurred_at:%Y-%m-%d %H:%M:%S}"
@@ -208,6 +200,10 @@ class SyncRun(models.Model):
     deleted = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True, default="")
     trigger = models.CharField(max_length=64, blank=True, default="")
+
+    # What a run counted, in the order the console and the API show it.
+    COUNTERS = ("pages", "seen", "discovered", "updated", "restored", "struck", "deleted")
+    SUMMARY_FIELDS = ("id", "kind", "status", "trigger", "started_at", "finished_at", *COUNTERS)
 
     class Meta:
         db_table = "cloud_sync_runs"
@@ -242,14 +238,7 @@ class ProjectTenantChange(models.Model):
 
     class Meta:
         ordering = ["-occurred_at", "-id"]
-        triggers = [
-            Refuse(
-                name="append_only",
-                operation=pgtrigger.Update | pgtrigger.Delete,
-                message="project_tenant_change is append-only: % refused",
-            ),
-            RefuseTruncate(message="project_tenant_change is append-only: % refused"),
-        ]
+        triggers = append_only("project_tenant_change")
 
     def __str__(self) -> str:
         return f"{self.project} -> {self.new_tenant or 'unassigned'} by {self.actor}"

@@ -54,17 +54,7 @@ RUN_FIELDS = (
     "tenant",
     "drift_link",
     "idempotency_key",
-    "attempts",
-    "last_error",
-    "rolls_forward",
-    "next_run_at",
-    "lease_owner",
-    "lease_expires_at",
-    "created_by",
-    "requested_via",
-    "created_at",
-    "updated_at",
-    "finished_at",
+    *SagaRun.ENGINE_FIELDS,
 )
 
 

@@ -101,6 +101,22 @@ class SagaRun(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
+    # Where a run is in the engine's hands and who asked for it, as the console and the
+    # API show it after the run's own fields.
+    ENGINE_FIELDS = (
+        "attempts",
+        "last_error",
+        "rolls_forward",
+        "next_run_at",
+        "lease_owner",
+        "lease_expires_at",
+        "created_by",
+        "requested_via",
+        "created_at",
+        "updated_at",
+        "finished_at",
+    )
+
     class Meta:
         db_table = "provisioning_saga_runs"
         verbose_name = "saga"

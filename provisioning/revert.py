@@ -26,9 +26,9 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from arcadia.errors import Conflict, InvalidInput, NotFound
-from drift.models import Drift, DriftStatus, Provisioned
-from drift.services.locking import lock_spec_then_drift
+from arcadia.errors import Conflict, InvalidInput
+from drift.models import Drift, Provisioned
+from drift.services.locking import lock_open_drift
 from drift.services.reverting import begin_revert
 from inventory.models import Kind
 from provisioning import services as provisioning
@@ -43,16 +43,7 @@ def revert_drift(drift_id: int, *, actor: User | str, requested_via: str = "api"
     """Starts the saga that reverts one open drift, or returns the drift's live one; see
     the module docstring."""
     with transaction.atomic():
-        locked = lock_spec_then_drift(drift_id)
-        if locked is None:
-            raise NotFound(f"No drift with id {drift_id}.")
-        provisioned, drift = locked
-        if drift.status != DriftStatus.OPEN:
-            raise Conflict(
-                f"Drift {drift_id} is {drift.status}, not open: only an open drift can be "
-                "reverted.",
-                code="drift_not_open",
-            )
+        provisioned, drift = lock_open_drift(drift_id, doing="reverted")
         live = SagaRun.objects.filter(drift=drift, status__in=LIVE_STATUSES).first()
         if live is not None:
             if not drift.revert_running:  # a saga started before the column existed

@@ -10,8 +10,10 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from knox.models import AuthToken
 
+from arcadia.triggers import append_only
 from tenants.roles import is_platform_admin
 
 PLATFORM_TENANT_SLUG = "skyai"
@@ -95,3 +97,36 @@ class ApiToken(AuthToken):
 
     def __str__(self) -> str:
         return f"{self.token_key}… of {self.user}"
+
+
+class ConfigChange(models.Model):
+    """One console (or command) write to configuration that decides access or money: a
+    tenant, a membership, a user's roles, a billing account's markup and currency.
+
+    Written by `tenants.audit.record_change` from the service that made the write, in its
+    transaction. Rows name their object by model label and id, not by a foreign key, so
+    the trail outlives a deleted object. Append-only (Meta.triggers).
+    """
+
+    class Action(models.TextChoices):
+        CREATED = "created"
+        CHANGED = "changed"
+        DELETED = "deleted"
+
+    model = models.CharField(max_length=100, help_text="App label and model, e.g. tenants.tenant.")
+    object_id = models.BigIntegerField()
+    object_repr = models.CharField(max_length=255)
+    action = models.CharField(max_length=16, choices=Action.choices)
+    # {field: [old, new]}, JSON values; a secret (a password) is recorded as changed only.
+    changes = models.JSONField(default=dict, blank=True)
+    actor = models.CharField(max_length=255)
+    occurred_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "config_changes"
+        ordering = ["-occurred_at", "-id"]
+        indexes = [models.Index(fields=["model", "object_id"], name="config_changes_object")]
+        triggers = append_only("config_changes")
+
+    def __str__(self) -> str:
+        return f"{self.model} {self.object_id} {self.action} by {self.actor}"

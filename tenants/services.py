@@ -9,10 +9,25 @@ from knox.models import AuthToken
 
 from arcadia.errors import Conflict, InvalidInput, NotFound
 from arcadia.validation import is_ascii_id
-from tenants.models import PLATFORM_TENANT_SLUG, Membership, Tenant, User
+from tenants.audit import audited_delete, audited_save, record_change
+from tenants.models import PLATFORM_TENANT_SLUG, ConfigChange, Membership, Tenant, User
+
+# What the audit trail records of each (README, "Console changes are audited").
+TENANT_FIELDS = ("name", "slug", "purpose")
+USER_FIELDS = (
+    "username",
+    "email",
+    "is_active",
+    "is_platform_admin",
+    "is_staff",
+    "is_superuser",
+    "password",
+)
 
 
-def create_tenant(*, name: str, purpose: str = Tenant.Purpose.CUSTOMER) -> Tenant:
+def create_tenant(
+    *, name: str, purpose: str = Tenant.Purpose.CUSTOMER, actor: str = "system"
+) -> Tenant:
     name = name.strip()
     if not name:
         raise InvalidInput("A tenant needs a name.", field="name")
@@ -24,7 +39,7 @@ def create_tenant(*, name: str, purpose: str = Tenant.Purpose.CUSTOMER) -> Tenan
         raise InvalidInput("A tenant name needs at least one letter or digit.", field="name")
     try:
         with transaction.atomic():
-            return Tenant.objects.create(name=name, slug=slug, purpose=purpose)
+            return save_tenant(Tenant(name=name, slug=slug, purpose=purpose), actor=actor)
     except IntegrityError as exc:
         raise Conflict(
             f"A tenant named {name!r} (slug {slug!r}) or the internal tenant already exists."
@@ -69,6 +84,7 @@ def create_user(
     email: str = "",
     platform_admin: bool = False,
     tenants: list[Tenant] | None = None,
+    actor: str = "system",
 ) -> tuple[User, str]:
     """Creates a platform admin or a tenant user and returns it with its API token.
 
@@ -99,11 +115,10 @@ def create_user(
         user.set_unusable_password()
     try:
         with transaction.atomic():
-            user.save()
+            save_user(user, actor=actor)
     except IntegrityError as exc:  # a concurrent create won the race past the check above
         raise Conflict(f"User {username!r} already exists.") from exc
-    for tenant in tenants or []:
-        Membership.objects.create(user=user, tenant=tenant)
+    set_memberships(user, list(tenants or []), actor=actor)
     return user, issue_api_token(user)
 
 
@@ -152,7 +167,58 @@ def ensure_tenant_user(username: str, *, password: str, tenant: Tenant) -> User:
     return user
 
 
-def add_membership(user: User, tenant: Tenant) -> Membership:
-    """`user` joins `tenant` (idempotent)."""
-    membership, _ = Membership.objects.get_or_create(user=user, tenant=tenant)
+def add_membership(user: User, tenant: Tenant, *, actor: str = "system") -> Membership:
+    """`user` joins `tenant` (idempotent; a new membership is audited on the user)."""
+    with transaction.atomic():
+        membership, created = Membership.objects.get_or_create(user=user, tenant=tenant)
+        if created:
+            _record_memberships(user, actor, added=[tenant.name], removed=[])
     return membership
+
+
+@transaction.atomic
+def set_memberships(user: User, tenants: list[Tenant], *, actor: str) -> None:
+    """`user` belongs to exactly `tenants` afterwards; the difference is audited."""
+    wanted = {t.pk: t for t in tenants}
+    current = {m.tenant_id: m for m in user.memberships.select_related("tenant")}
+    removed = [m for tid, m in current.items() if tid not in wanted]
+    added = [t for tid, t in wanted.items() if tid not in current]
+    for membership in removed:
+        membership.delete()
+    for tenant in added:
+        Membership.objects.create(user=user, tenant=tenant)
+    if added or removed:
+        _record_memberships(
+            user, actor, added=[t.name for t in added], removed=[m.tenant.name for m in removed]
+        )
+    user.__dict__.pop("_tenant_ids", None)
+
+
+def _record_memberships(user: User, actor: str, *, added: list[str], removed: list[str]) -> None:
+    record_change(
+        user,
+        actor=actor,
+        action=ConfigChange.Action.CHANGED,
+        changes={"memberships": [sorted(removed), sorted(added)]},
+    )
+
+
+def save_tenant(tenant: Tenant, *, actor: str) -> Tenant:
+    """Creates or changes a tenant as the console's form left it, with its audit."""
+    audited_save(tenant, fields=TENANT_FIELDS, actor=actor)
+    return tenant
+
+
+def delete_tenant(tenant: Tenant, *, actor: str) -> None:
+    audited_delete(tenant, actor=actor)
+
+
+def save_user(user: User, *, actor: str) -> User:
+    """Creates or changes a user, its roles among them, with its audit (a password only as
+    changed)."""
+    audited_save(user, fields=USER_FIELDS, actor=actor)
+    return user
+
+
+def delete_user(user: User, *, actor: str) -> None:
+    audited_delete(user, actor=actor)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from arcadia.validation import StrictCharField
+from billing.models import INVOICE_FIELDS as HEADER_FIELDS
 from billing.models import (
     LINE_FIELDS,
     CreditApplication,
@@ -15,29 +16,8 @@ from billing.models import (
     ReconciliationLine,
 )
 
-INVOICE_FIELDS = [
-    "id",
-    "tenant",
-    "tenant_name",
-    "period_start",
-    "period_end",
-    "currency",
-    "status",
-    "rule",
-    "number",
-    "markup_percent",
-    "subtotal",
-    "credits_total",
-    "total",
-    "line_count",
-    "fingerprint",
-    "replaces",
-    "void_reason",
-    "created_at",
-    "updated_at",
-    "finalized_at",
-    "voided_at",
-]
+# The model's header fields (billing.models.INVOICE_FIELDS) and what the API adds.
+INVOICE_FIELDS = ["id", "tenant_name", "line_count", *HEADER_FIELDS]
 
 
 class InvoiceLineSerializer(serializers.ModelSerializer):

@@ -15,6 +15,7 @@ from billing.models.fields import (
     TsTzRange,
 )
 from billing.models.invoices import (
+    INVOICE_FIELDS,
     LINE_FIELDS,
     Credit,
     CreditApplication,
@@ -38,6 +39,7 @@ from billing.models.usage import UsageSegment
 __all__ = [
     "COST_PLACES",
     "DEFAULT_CURRENCY",
+    "INVOICE_FIELDS",
     "LINE_FIELDS",
     "QUANTITY_PLACES",
     "Account",

@@ -9,7 +9,7 @@ import pgtrigger
 from django.db import models
 from django.db.models import F, Q
 
-from arcadia.triggers import OwnerIgnorable, Refuse, RefuseTruncate
+from arcadia.triggers import OwnerIgnorable, Refuse, RefuseTruncate, append_only
 from billing.models.fields import (
     COST_PLACES,
     DEFAULT_CURRENCY,
@@ -167,6 +167,28 @@ class Invoice(models.Model):
     def month(self) -> str:
         return f"{self.period_start:%Y-%m}"
 
+
+# What an invoice's header says, in the order the console and the API show it.
+INVOICE_FIELDS = (
+    "tenant",
+    "period_start",
+    "period_end",
+    "currency",
+    "status",
+    "rule",
+    "number",
+    "markup_percent",
+    "subtotal",
+    "credits_total",
+    "total",
+    "fingerprint",
+    "replaces",
+    "void_reason",
+    "created_at",
+    "updated_at",
+    "finalized_at",
+    "voided_at",
+)
 
 # What a line says, in the order every surface shows it (console, API, CSV) and
 # generation writes it.
@@ -355,14 +377,7 @@ class DraftChange(models.Model):
 
     class Meta:
         ordering = ["-occurred_at", "-id"]
-        triggers = [
-            Refuse(
-                name="append_only",
-                operation=pgtrigger.Update | pgtrigger.Delete,
-                message="billing_draftchange is append-only: % refused",
-            ),
-            RefuseTruncate(message="billing_draftchange is append-only: % refused"),
-        ]
+        triggers = append_only("billing_draftchange")
 
     def __str__(self) -> str:
         return f"invoice {self.invoice_id} {self.what} by {self.actor}"

@@ -8,18 +8,9 @@ import pytest
 
 from billing.models import Credit
 from inventory.models import CloudProject, ProjectTenantChange
-from tenants.models import Tenant, User
+from tenants.models import Tenant
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def operator(client):
-    user = User.objects.create(
-        username="op", is_platform_admin=True, is_staff=True, is_superuser=True
-    )
-    client.force_login(user)
-    return user
 
 
 def test_project_tenant_edit_in_console_is_audited_with_the_operator(client, operator):

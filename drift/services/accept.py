@@ -15,10 +15,10 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from arcadia.errors import Conflict, NotFound
+from arcadia.errors import Conflict
 from drift.models import Drift, DriftStatus
 from drift.services.events import actor_label, drift_event
-from drift.services.locking import lock_spec_then_drift
+from drift.services.locking import lock_open_drift
 from drift.services.provisioned import bump_spec
 from drift.services.reverting import refuse_while_reverting
 from inventory.models import EventType
@@ -28,16 +28,7 @@ from tenants.models import User
 def accept_drift(drift_id: int, *, actor: User, comment: str = "") -> Drift:
     """Accepts one open drift and returns it, resolved; see the module docstring."""
     with transaction.atomic():
-        locked = lock_spec_then_drift(drift_id)
-        if locked is None:
-            raise NotFound(f"No drift with id {drift_id}.")
-        provisioned, drift = locked
-        if drift.status != DriftStatus.OPEN:
-            raise Conflict(
-                f"Drift {drift_id} is {drift.status}, not open: only an open drift can be "
-                "accepted.",
-                code="drift_not_open",
-            )
+        provisioned, drift = lock_open_drift(drift_id, doing="accepted")
         refuse_while_reverting(drift, doing="accepted")
 
         now = timezone.now()

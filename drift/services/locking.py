@@ -7,7 +7,8 @@ waits instead of deadlocking. Accept, settle and the start of a revert all come 
 
 from __future__ import annotations
 
-from drift.models import Drift, Provisioned
+from arcadia.errors import Conflict, NotFound
+from drift.models import Drift, DriftStatus, Provisioned
 
 
 def lock_spec_then_drift(drift_id: int) -> tuple[Provisioned, Drift] | None:
@@ -21,4 +22,20 @@ def lock_spec_then_drift(drift_id: int) -> tuple[Provisioned, Drift] | None:
         return None
     provisioned = Provisioned.objects.select_for_update().get(pk=provisioned_id)
     drift = Drift.objects.select_for_update().select_related("resource").get(pk=drift_id)
+    return provisioned, drift
+
+
+def lock_open_drift(drift_id: int, *, doing: str) -> tuple[Provisioned, Drift]:
+    """`lock_spec_then_drift` for an operator's action on an open drift: 404 when there is
+    no such drift, 409 `drift_not_open` when it is resolved (`doing`: "accepted",
+    "reverted")."""
+    locked = lock_spec_then_drift(drift_id)
+    if locked is None:
+        raise NotFound(f"No drift with id {drift_id}.")
+    provisioned, drift = locked
+    if drift.status != DriftStatus.OPEN:
+        raise Conflict(
+            f"Drift {drift_id} is {drift.status}, not open: only an open drift can be {doing}.",
+            code="drift_not_open",
+        )
     return provisioned, drift

@@ -95,19 +95,4 @@ class ResourceDetailSerializer(ResourceSerializer):
 class SyncRunSerializer(serializers.ModelSerializer):
     class Meta:
         model = SyncRun
-        fields = [
-            "id",
-            "kind",
-            "status",
-            "trigger",
-            "started_at",
-            "finished_at",
-            "pages",
-            "seen",
-            "discovered",
-            "updated",
-            "restored",
-            "struck",
-            "deleted",
-            "error",
-        ]
+        fields = [*SyncRun.SUMMARY_FIELDS, "error"]

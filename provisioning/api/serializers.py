@@ -56,17 +56,7 @@ class SagaRunSerializer(serializers.ModelSerializer):
             "droplet_id",
             "tenant",
             "drift",
-            "attempts",
-            "last_error",
-            "rolls_forward",
-            "next_run_at",
-            "lease_owner",
-            "lease_expires_at",
-            "created_by",
-            "requested_via",
-            "created_at",
-            "updated_at",
-            "finished_at",
+            *SagaRun.ENGINE_FIELDS,
             "steps",
         ]
 

@@ -57,7 +57,9 @@ class Command(BaseCommand):
     def _dispatch(self, opts: dict[str, Any]) -> None:
         action = opts["action"]
         if action == "create-tenant":
-            tenant = services.create_tenant(name=opts["name"], purpose=opts["purpose"])
+            tenant = services.create_tenant(
+                name=opts["name"], purpose=opts["purpose"], actor="manage.py tenancy"
+            )
             self.stdout.write(f"tenant {tenant.pk} {tenant.slug}")
         elif action in {"create-admin", "create-user"}:
             tenants = [services.find_tenant(ref) for ref in opts.get("tenant") or []]
@@ -67,6 +69,7 @@ class Command(BaseCommand):
                 email=opts["email"],
                 platform_admin=action == "create-admin",
                 tenants=tenants,
+                actor="manage.py tenancy",
             )
             self.stdout.write(f"user {user.pk} {user.username}")
             self.stdout.write(f"token {token}")
