@@ -61,6 +61,32 @@ def prepare_database() -> None:
     )
 
 
+def fresh_database() -> None:
+    """Drops and re-creates the benchmark database, then migrates it: a new install's
+    first sync, with no table statistics yet (no ANALYZE), as the figures must be taken."""
+    from psycopg import sql
+
+    conninfo = BENCH_DATABASE_URL.rsplit("/", 1)[0] + "/postgres"
+    name = BENCH_DATABASE_URL.rsplit("/", 1)[1].split("?")[0]
+    with psycopg_connect(conninfo) as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--no-input", "-v0"],
+        cwd=ROOT,
+        env=bench_env(),
+        check=True,
+    )
+
+
+def psycopg_connect(url: str) -> Any:
+    import psycopg
+
+    return psycopg.connect(url, autocommit=True)
+
+
 def allow_truncate(conn: Any) -> None:
     """Lets this psycopg session (a superuser's) empty the audit log and invoice tables
     between runs, which Postgres otherwise refuses: the escape hatch `manage.py flush` uses
@@ -82,8 +108,9 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def simulator(droplets: int, *, seed: int = 1) -> Iterator[str]:
-    """A simulator subprocess on loopback with no practical rate limit; yields its URL."""
+def simulator(droplets: int, *, seed: int = 1, extra: list[str] | None = None) -> Iterator[str]:
+    """A simulator subprocess on loopback with no practical rate limit; yields its URL.
+    `extra`: more `manage.py do_simulator` arguments (the other kinds' counts)."""
     port = free_port()
     proc = subprocess.Popen(
         [
@@ -100,6 +127,7 @@ def simulator(droplets: int, *, seed: int = 1) -> Iterator[str]:
             "sim-token",
             "--rate-limit",
             "100000000",
+            *(extra or []),
         ],
         cwd=ROOT,
         env=bench_env(),

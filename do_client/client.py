@@ -152,12 +152,111 @@ class DOClient:
         path = f"/v2/droplets/{_segment(droplet_id)}/actions"
         return self._post_key(path, "action", {"type": type, **params})
 
+    def list_droplet_actions(self, droplet_id: int | str) -> Iterator[JSON]:
+        return self.iter_items(f"/v2/droplets/{_segment(droplet_id)}/actions", "actions")
+
     def get_droplet_action(self, droplet_id: int | str, action_id: int | str) -> JSON:
         path = f"/v2/droplets/{_segment(droplet_id)}/actions/{_segment(action_id)}"
         return self._get_key(path, "action")
 
     def get_action(self, action_id: int | str) -> JSON:
         return self._get_key(f"/v2/actions/{_segment(action_id)}", "action")
+
+    # -- Other kinds: the changes drift reverts make -----------------------------------------
+    # Wire formats from DO's spec (/work/shared/do-openapi/specification/resources/...).
+
+    def get_volume(self, volume_id: str) -> JSON:
+        return self._get_key(f"/v2/volumes/{_segment(volume_id)}", "volume")
+
+    def resize_volume(self, volume_id: str, size_gigabytes: int, *, region: str) -> JSON:
+        """Grow a volume (DO never shrinks one: a smaller size is a 422); the action dict.
+        volumes/volumeActions_post_byId.yml: `{"type": "resize", "size_gigabytes", "region"}`."""
+        path = f"/v2/volumes/{_segment(volume_id)}/actions"
+        body = {"type": "resize", "size_gigabytes": int(size_gigabytes), "region": region}
+        return self._post_key(path, "action", body)
+
+    def list_volume_actions(self, volume_id: str) -> Iterator[JSON]:
+        return self.iter_items(f"/v2/volumes/{_segment(volume_id)}/actions", "actions")
+
+    def get_volume_action(self, volume_id: str, action_id: int | str) -> JSON:
+        path = f"/v2/volumes/{_segment(volume_id)}/actions/{_segment(action_id)}"
+        return self._get_key(path, "action")
+
+    def get_database(self, database_id: str) -> JSON:
+        return self._get_key(f"/v2/databases/{_segment(database_id)}", "database")
+
+    def resize_database(self, database_id: str, *, size: str, num_nodes: int) -> None:
+        """Resize a database cluster (databases/databases_update_clusterSize.yml): 202 with
+        no body; the cluster's `status` is `resizing` until it is `online` again."""
+        body = {"size": size, "num_nodes": int(num_nodes)}
+        self._call("PUT", f"/v2/databases/{_segment(database_id)}/resize", body=body)
+
+    def get_kubernetes_cluster(self, cluster_id: str) -> JSON:
+        return self._get_key(
+            f"/v2/kubernetes/clusters/{_segment(cluster_id)}", "kubernetes_cluster"
+        )
+
+    def list_node_pools(self, cluster_id: str) -> list[JSON]:
+        path = f"/v2/kubernetes/clusters/{_segment(cluster_id)}/node_pools"
+        return list(self._get_key(path, "node_pools") or [])
+
+    def get_node_pool(self, cluster_id: str, pool_id: str) -> JSON:
+        path = f"/v2/kubernetes/clusters/{_segment(cluster_id)}/node_pools/{_segment(pool_id)}"
+        return self._get_key(path, "node_pool")
+
+    def update_node_pool(self, cluster_id: str, pool_id: str, body: JSON) -> JSON:
+        """PUT a pool's `name` and `count` (kubernetes/kubernetes_update_nodePool.yml); DO
+        cannot change an existing pool's size."""
+        path = f"/v2/kubernetes/clusters/{_segment(cluster_id)}/node_pools/{_segment(pool_id)}"
+        return expect_key(self._call("PUT", path, body=body), "node_pool", where=f"PUT {path}")
+
+    def create_node_pool(self, cluster_id: str, body: JSON) -> JSON:
+        """Add a pool (`name`, `size`, `count`, ...; kubernetes/kubernetes_add_nodePool.yml)."""
+        path = f"/v2/kubernetes/clusters/{_segment(cluster_id)}/node_pools"
+        return self._post_key(path, "node_pool", body)
+
+    def delete_node_pool(self, cluster_id: str, pool_id: str) -> None:
+        path = f"/v2/kubernetes/clusters/{_segment(cluster_id)}/node_pools/{_segment(pool_id)}"
+        self._call("DELETE", path)
+
+    def get_firewall(self, firewall_id: str) -> JSON:
+        return self._get_key(f"/v2/firewalls/{_segment(firewall_id)}", "firewall")
+
+    def update_firewall(self, firewall_id: str, body: JSON) -> JSON:
+        """PUT the whole firewall (name, inbound_rules, outbound_rules, droplet_ids, tags):
+        DO replaces every rule (firewalls/firewalls_update.yml)."""
+        path = f"/v2/firewalls/{_segment(firewall_id)}"
+        return expect_key(self._call("PUT", path, body=body), "firewall", where=f"PUT {path}")
+
+    def get_reserved_ip(self, ip: str) -> JSON:
+        return self._get_key(f"/v2/reserved_ips/{_segment(ip)}", "reserved_ip")
+
+    def assign_reserved_ip(self, ip: str, droplet_id: int) -> JSON:
+        """Assign (or move) a reserved IP to a droplet; the action dict
+        (reserved_ips/reservedIPsActions_post.yml)."""
+        body = {"type": "assign", "droplet_id": int(droplet_id)}
+        return self._post_key(f"/v2/reserved_ips/{_segment(ip)}/actions", "action", body)
+
+    def unassign_reserved_ip(self, ip: str) -> JSON:
+        body = {"type": "unassign"}
+        return self._post_key(f"/v2/reserved_ips/{_segment(ip)}/actions", "action", body)
+
+    def list_reserved_ip_actions(self, ip: str) -> Iterator[JSON]:
+        return self.iter_items(f"/v2/reserved_ips/{_segment(ip)}/actions", "actions")
+
+    def get_reserved_ip_action(self, ip: str, action_id: int | str) -> JSON:
+        path = f"/v2/reserved_ips/{_segment(ip)}/actions/{_segment(action_id)}"
+        return self._get_key(path, "action")
+
+    def get_load_balancer(self, lb_id: str) -> JSON:
+        return self._get_key(f"/v2/load_balancers/{_segment(lb_id)}", "load_balancer")
+
+    def update_load_balancer(self, lb_id: str, body: JSON) -> JSON:
+        """PUT the whole load balancer (name, region, size or size_unit, forwarding_rules,
+        ...; load_balancers/loadBalancers_update.yml)."""
+        path = f"/v2/load_balancers/{_segment(lb_id)}"
+        result = self._call("PUT", path, body=body)
+        return expect_key(result, "load_balancer", where=f"PUT {path}")
 
     # -- Projects ---------------------------------------------------------------------------
 
@@ -268,10 +367,20 @@ class DOClient:
             )
             seen_items += len(page.items)
             yield page
-            if page.next_url is None:
+            if page.next_url is not None:
+                url = self._follow(page.next_url)
+                query = None  # DO's next link already carries page and per_page
+            elif page.items and page.total is not None and seen_items < page.total:
+                # A list with a total but no links (vector databases): ask for the next
+                # page by number, as DO's `page` parameter allows.
+                url = path
+                query = {
+                    **{k: v for k, v in (params or {}).items() if v is not None},
+                    "per_page": per_page,
+                    "page": len(fetched) + 1,
+                }
+            else:
                 break
-            url = self._follow(page.next_url)
-            query = None  # DO's next link already carries page and per_page
             if str(self._http.build_request("GET", url).url) in fetched:
                 raise DOBadResponse(f"GET {path}: links.pages.next repeats a page ({url})")
         if page.total is not None and page.total != seen_items:

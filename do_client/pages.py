@@ -65,7 +65,8 @@ def _next_link(body: dict[str, Any], where: str) -> str | None:
 
 def _total(body: dict[str, Any]) -> int | None:
     meta = body.get("meta")
-    total = meta.get("total") if isinstance(meta, dict) else None
+    # DO's newer lists (vector databases) give a top-level `total` and no `meta`.
+    total = meta.get("total") if isinstance(meta, dict) else body.get("total")
     # bool is an int subclass; a boolean total would be nonsense, not a count.
     if isinstance(total, int) and not isinstance(total, bool):
         return total

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from .api_account import register_account_routes
+from .api_resources import register_resource_routes
 from .routing import Reply, Request, Router
 from .state import SimState
 
@@ -10,6 +12,7 @@ ID = r"(?P<id>[^/]+)"
 
 def build_api(state: SimState) -> Router:
     api = Router()
+    register_resource_routes(api, state)  # first: /v2/droplets/autoscale is not a droplet
 
     @api.add("GET", "/v2/droplets")
     def list_droplets(req: Request) -> Reply:
@@ -23,6 +26,22 @@ def build_api(state: SimState) -> Router:
     def delete_by_tag(req: Request) -> Reply:
         state.delete_droplets_by_tag(req.query.get("tag_name", ""))
         return Reply(204)
+
+    @api.add("POST", "/v2/droplets/actions")
+    def post_tag_action(req: Request) -> Reply:
+        return Reply(201, state.start_tag_action(req.query.get("tag_name"), req.json()))
+
+    @api.add("GET", "/v2/droplets/backups/policies")
+    def list_backup_policies(req: Request) -> Reply:
+        return Reply(200, state.list_backup_policies(req.query, req.base_url))
+
+    @api.add("GET", "/v2/droplets/backups/supported_policies")
+    def supported_backup_policies(req: Request) -> Reply:
+        return Reply(200, state.supported_backup_policies())
+
+    @api.add("GET", f"/v2/droplets/{ID}/backups/policy")
+    def get_backup_policy(req: Request, id: str) -> Reply:
+        return Reply(200, state.get_backup_policy(id))
 
     @api.add("GET", f"/v2/droplets/{ID}")
     def get_droplet(req: Request, id: str) -> Reply:
@@ -64,6 +83,14 @@ def build_api(state: SimState) -> Router:
     @api.add("GET", f"/v2/projects/{ID}")
     def get_project(req: Request, id: str) -> Reply:
         return Reply(200, state.get_project(id))
+
+    @api.add("PATCH", f"/v2/projects/{ID}")
+    def patch_project(req: Request, id: str) -> Reply:
+        return Reply(200, state.update_project(id, req.json(), partial=True))
+
+    @api.add("PUT", f"/v2/projects/{ID}")
+    def put_project(req: Request, id: str) -> Reply:
+        return Reply(200, state.update_project(id, req.json(), partial=False))
 
     @api.add("GET", f"/v2/projects/{ID}/resources")
     def list_project_resources(req: Request, id: str) -> Reply:
@@ -111,5 +138,19 @@ def build_api(state: SimState) -> Router:
     @api.add("GET", f"/v2/customers/my/invoices/{ID}")
     def get_invoice(req: Request, id: str) -> Reply:
         return Reply(200, state.get_invoice(id, req.query, req.base_url))
+
+    @api.add("GET", f"/v2/customers/my/invoices/{ID}/summary")
+    def get_invoice_summary(req: Request, id: str) -> Reply:
+        return Reply(200, state.get_invoice_summary(id))
+
+    @api.add("GET", f"/v2/customers/my/invoices/{ID}/csv")
+    def get_invoice_csv(req: Request, id: str) -> Reply:
+        headers = {
+            "content-type": "text/csv; charset=utf-8",
+            "content-disposition": f"attachment; filename={id}.csv",
+        }
+        return Reply(200, state.invoice_csv(id).encode(), headers)
+
+    register_account_routes(api, state)
 
     return api

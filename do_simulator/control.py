@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .control_resources import register_resource_control
 from .models import bad_request
 from .routing import Reply, Request, Router
 from .state import SimState
@@ -31,6 +32,7 @@ ID = r"(?P<id>\d+)"
 
 def build_control(state: SimState) -> Router:
     control = Router()
+    register_resource_control(control, state)
 
     @control.add("GET", "/_sim/state")
     def summary(req: Request) -> Reply:

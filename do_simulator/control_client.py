@@ -46,5 +46,14 @@ class SimulatorControl:
     def rename(self, droplet_id: str, name: str) -> dict[str, Any]:
         return self._post(f"/_sim/droplets/{droplet_id}/oob", {"op": "rename", "name": name})
 
+    def update_resource(
+        self, kind: str, resource_id: str, changes: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Sets fields of a non-droplet resource (`kind` as the simulator stores it; dotted
+        paths such as `node_pools.worker.count` walk into it), as DO's console would."""
+        return self._post(
+            f"/_sim/resources/{kind}/{resource_id}/oob", {"op": "update", "changes": changes}
+        )
+
     def reset_faults(self) -> dict[str, Any]:
         return self._post("/_sim/reset_faults")

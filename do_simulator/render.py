@@ -12,7 +12,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
-from .catalog import IMAGE_JSON, REGION_JSON, SIZE_JSON, SIZES
+from . import backups
+from .backups import DropletExtras
+from .catalog import IMAGE_JSON, REGION_JSON, SIZE_JSON, SIZES, disk_info, gpu_info
 from .fleet import FIRST_DROPLET_ID
 from .models import Action, Droplet, Project, bad_request, iso
 
@@ -34,8 +36,16 @@ PUBLIC_BLOCK = {
     "tor1": 142,
     "blr1": 139,
     "syd1": 170,
+    "nyc2": 192,
+    "sfo1": 107,
+    "sfo2": 138,
+    "ams2": 95,
+    "atl1": 129,
+    "ric1": 45,
 }
 FEATURES = ["droplet_agent", "private_networking"]
+FEATURES_WITH_BACKUPS = ["backups", *FEATURES]
+NO_NETWORKS: dict[str, list[Any]] = {"v4": [], "v6": []}
 
 
 def error_body(error_id: str, message: str, request_id: str) -> dict[str, str]:
@@ -84,6 +94,9 @@ def paginate(
 
 
 def networks(droplet: Droplet) -> dict[str, Any]:
+    """A droplet's addresses; a new droplet has none until its create action completes."""
+    if droplet.status == "new":
+        return NO_NETWORKS
     n = droplet.id - FIRST_DROPLET_ID
     a, b, c = (n >> 16) & 255, (n >> 8) & 255, n & 255
     block = PUBLIC_BLOCK[droplet.region]
@@ -133,30 +146,37 @@ _REGION_TEXT = {slug: json.dumps(v, separators=SEPARATORS) for slug, v in REGION
 _IMAGE_TEXT = {slug: json.dumps(v, separators=SEPARATORS) for slug, v in IMAGE_JSON.items()}
 
 
-def droplet(d: Droplet, vpc_uuid: str) -> RawJSON:
-    """The droplet as DO renders it, as JSON text (`json.loads` it for a dict)."""
+def droplet(d: Droplet, vpc_uuid: str, extras: DropletExtras | None, now: int) -> RawJSON:
+    """The droplet as DO renders it, as JSON text (`json.loads` it for a dict).
+
+    GPU droplets carry `gpu_info` and a scratch disk in `disk_info`, as in the spec's
+    `gpu_droplets` example (resources/droplets/responses/examples.yml).
+    """
     size = SIZES[d.size]
+    window = backups.next_window(extras, now) if extras and extras.plan else None
     own = {
         "id": d.id,
         "name": d.name,
         "memory": size.memory,
         "vcpus": size.vcpus,
         "disk": d.disk,
-        "disk_info": [{"type": "local", "size": {"amount": d.disk, "unit": "gib"}}],
+        "disk_info": disk_info(size, d.disk),
         "locked": False,
         "status": d.status,
         "kernel": None,
         "created_at": iso(d.created_at),
-        "features": FEATURES,
-        "backup_ids": [],
-        "next_backup_window": None,
-        "snapshot_ids": [],
+        "features": FEATURES_WITH_BACKUPS if window else FEATURES,
+        "backup_ids": list(extras.backup_ids) if extras else [],
+        "next_backup_window": window,
+        "snapshot_ids": list(extras.snapshot_ids) if extras else [],
         "volume_ids": [],
         "size_slug": d.size,
         "networks": networks(d),
         "tags": list(d.tags),
         "vpc_uuid": vpc_uuid,
     }
+    if size.gpu is not None:
+        own["gpu_info"] = gpu_info(size)
     text = json.dumps(own, separators=SEPARATORS)
     return RawJSON(
         f'{text[:-1]},"image":{_IMAGE_TEXT[d.image]},"size":{_SIZE_TEXT[d.size]},'

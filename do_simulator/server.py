@@ -5,6 +5,9 @@ sliding window, take the next fault decision, wait the configured latency, then 
 with the injected error, 401, 429 (window exhausted) or the route's reply. Every answer
 carries `ratelimit-*` and `x-request-id` headers; every error body has `id`, `message`
 and `request_id`. `/_sim/` (the control API) skips auth, rate limit and faults.
+Paths are percent-decoded before routing (`/v2/tags/env%3Aprod` is the tag `env:prod`).
+With a state file, every successful mutating request (API or control) marks the state
+for saving (persist.py).
 """
 
 from __future__ import annotations
@@ -13,11 +16,13 @@ import logging
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
-from . import render
+from . import persist, render
 from .api import build_api
 from .control import build_control
 from .faults import FaultDecision, RateVerdict
@@ -63,6 +68,7 @@ class SimHTTPServer(ThreadingHTTPServer):
         host, port = self.socket.getsockname()[:2]  # the real port when asked for port 0
         self.base_url = f"http://{host}:{port}"
         state.base_url = self.base_url
+        self.on_change: Callable[[], None] | None = None
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # Request errors are answered 500 in `_handle`; what reaches here is a client that
@@ -91,7 +97,7 @@ class SimRequestHandler(BaseHTTPRequestHandler):
         host = self.headers.get("Host") or urlsplit(self.server.base_url).netloc
         return Request(
             method=self.command,
-            path=url.path.rstrip("/") or "/",
+            path=unquote(url.path).rstrip("/") or "/",
             query=dict(parse_qsl(url.query)),
             headers={k.lower(): v for k, v in self.headers.items()},
             body=self.rfile.read(length) if length else b"",
@@ -113,11 +119,15 @@ class SimRequestHandler(BaseHTTPRequestHandler):
             reply = _dispatch(self.server.control, request, request_id)
             self._send(reply, request_id)
         elif request.path.startswith("/v2/") or request.path == "/v2":
-            self._handle_api(request, request_id)
+            reply = self._handle_api(request, request_id)
         else:
-            self._send(error_reply(404, request_id), request_id)
+            reply = error_reply(404, request_id)
+            self._send(reply, request_id)
+        on_change = self.server.on_change
+        if on_change is not None and request.method not in ("GET", "HEAD") and reply.status < 400:
+            on_change()
 
-    def _handle_api(self, request: Request, request_id: str) -> None:
+    def _handle_api(self, request: Request, request_id: str) -> Reply:
         state = self.server.state
         token = _bearer(request.headers.get("authorization", ""))
         verdict = state.rate_hit(token or "")
@@ -128,10 +138,14 @@ class SimRequestHandler(BaseHTTPRequestHandler):
         reply = _api_reply(self.server.api, state, request, request_id, token, verdict, decision)
         reply.headers.update(verdict.headers())
         self._send(reply, request_id, decision)
+        return reply
 
     def _send(self, reply: Reply, request_id: str, decision: FaultDecision | None = None) -> None:
         body = b""
-        if reply.body is not None:
+        content_type = reply.headers.pop("content-type", "application/json; charset=utf-8")
+        if isinstance(reply.body, bytes):  # a file, such as an invoice's CSV
+            body = reply.body
+        elif reply.body is not None:
             body = render.dumps(reply.body).encode()
         status = reply.status
         if decision is not None and decision.damage == "garbage":
@@ -139,7 +153,7 @@ class SimRequestHandler(BaseHTTPRequestHandler):
         elif decision is not None and decision.damage == "truncate" and body:
             body = body[: len(body) // 2]  # Content-Length matches the cut: invalid JSON
         self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Type", content_type)
         self.send_header("x-request-id", request_id)
         for name, value in reply.headers.items():
             self.send_header(name, value)
@@ -196,13 +210,32 @@ def _bearer(header: str) -> str | None:
 
 
 class SimServer:
-    """The server and its thread; `start()` binds (port 0 picks a free port)."""
+    """The server and its thread; `start()` binds (port 0 picks a free port).
+
+    With `state_file`, the state is first restored from it when it exists, then saved to
+    it after changes and at `stop()`.
+    """
 
     def __init__(
-        self, state: SimState, *, host: str = "127.0.0.1", port: int = 0, verbose: bool = False
+        self,
+        state: SimState,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        verbose: bool = False,
+        state_file: Path | str | None = None,
     ) -> None:
         self.state = state
+        self.saver: persist.StateFile | None = None
+        if state_file is not None:
+            path = Path(state_file)
+            saved = persist.load(path)
+            if saved is not None:
+                state.restore(saved)
+            self.saver = persist.StateFile(state, path)
         self.httpd = SimHTTPServer((host, port), state, verbose=verbose)
+        if self.saver is not None:
+            self.httpd.on_change = self.saver.changed
         self.base_url = self.httpd.base_url
         self._thread: threading.Thread | None = None
         self._stopped = False
@@ -226,3 +259,5 @@ class SimServer:
         self.httpd.server_close()
         if self._thread is not None:
             self._thread.join(timeout=5)
+        if self.saver is not None:
+            self.saver.close()

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from . import render
+from . import persist, render
 from .base import locked
 from .catalog import IMAGES, REGIONS, SIZE_JSON, SIZES
 from .faults import FaultDecision, Faults, RateVerdict, decide
@@ -28,6 +28,7 @@ from .models import SimError, not_found, unprocessable
 from .state_billing import InvoicesMixin
 from .state_droplets import DropletsMixin, valid_name, valid_tag
 from .state_projects import ProjectsMixin
+from .state_resources import ResourcesMixin
 
 
 def month_start(epoch: int) -> int:
@@ -36,22 +37,26 @@ def month_start(epoch: int) -> int:
     return int(datetime(moment.year, moment.month, 1, tzinfo=UTC).timestamp())
 
 
-class SimState(DropletsMixin, ProjectsMixin, InvoicesMixin):
+class SimState(DropletsMixin, ProjectsMixin, InvoicesMixin, ResourcesMixin):
     def __init__(
         self,
         *,
         droplets: int = 50,
+        gpu_droplets: int = 0,
         seed: int = 1,
         token: str | None = "sim-token",
         action_seconds: float = 2.0,
         rate_limit: int = 5000,
         rate_window: float = 3600.0,
         clock: Callable[[], float] = time.time,
+        resources: Mapping[str, int] | None = None,
     ) -> None:
         # The fleet's history is anchored at the start of the current UTC month, not at
         # the clock, so a restarted simulator serves the same droplets (same created_at)
         # and a re-sync sees nothing changed.
-        fleet = build_fleet(seed=seed, droplets=droplets, now=month_start(int(clock())))
+        fleet = build_fleet(
+            seed=seed, droplets=droplets, gpu_droplets=gpu_droplets, now=month_start(int(clock()))
+        )
         super().__init__(
             fleet,
             seed=seed,
@@ -61,6 +66,37 @@ class SimState(DropletsMixin, ProjectsMixin, InvoicesMixin):
             rate_window=rate_window,
             clock=clock,
         )
+        # Every other kind (`resources`: count per kind, else a small account), anchored
+        # like the droplets so a restart serves the same records.
+        self.init_resources(resources, now=month_start(int(clock())))
+        self.droplet_extras = fleet.extras
+
+    # -- persistence (persist.py) ------------------------------------------------------
+
+    @locked
+    def snapshot(self) -> dict[str, Any]:
+        """The whole account as JSON-ready data: every part's `snapshot_<part>()`."""
+        parts = {name: getattr(self, f"snapshot_{name}")() for name in self.persisted_parts()}
+        return {"format": persist.FORMAT, "seed": self.seed, "saved_at": self.now(), **parts}
+
+    @locked
+    def restore(self, data: Mapping[str, Any]) -> None:
+        """Replace the account with a snapshot's; parts it lacks keep their seed state."""
+        # The seed names invoices, VPCs and new projects: the saved account's seed wins.
+        self.seed = int(data.get("seed", self.seed))
+        self.vpcs.clear()
+        for name in self.persisted_parts():
+            if name in data:
+                getattr(self, f"restore_{name}")(data[name])
+        self._cache.clear()
+        self.touch(history_at=0)  # every cached listing and invoice is stale
+
+    def persisted_parts(self) -> list[str]:
+        # `resources` (the other kinds) joins when its mixin offers the pair.
+        parts = ["projects", "tags", "droplets", "actions", "resources"]
+        return [
+            p for p in parts if hasattr(self, f"snapshot_{p}") and hasattr(self, f"restore_{p}")
+        ]
 
     # -- requests: auth, rate limit, faults ------------------------------------------
 
@@ -215,8 +251,10 @@ class SimState(DropletsMixin, ProjectsMixin, InvoicesMixin):
         for droplet in self.droplets.values():
             statuses[droplet.status] = statuses.get(droplet.status, 0) + 1
         pending = sum(1 for a in self.actions.values() if a.status == "in-progress")
+        gpus = len(self._kind_ids(True))
         return {
-            "droplets": len(self.droplets),
+            "droplets": len(self.droplets) - gpus,
+            "gpu_droplets": gpus,
             "deleted_droplets": len(self.deleted),
             "droplet_statuses": statuses,
             "projects": {p.name: p.id for p in self.projects.values()},
@@ -227,6 +265,7 @@ class SimState(DropletsMixin, ProjectsMixin, InvoicesMixin):
             "faults": self.faults.as_dict(),
             "any_token": self.token is None,
             "action_seconds": self.action_seconds,
+            "resources": self.resource_counts(),
         }
 
 

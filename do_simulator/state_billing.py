@@ -9,8 +9,11 @@ computed when asked for and kept until the next such change.
 
 from __future__ import annotations
 
+import csv
+import io
 import uuid
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -19,9 +22,28 @@ from .base import StateBase, locked
 from .billing import Item, Period
 from .models import UUID_NAMESPACE, Droplet, droplet_uuid, iso, not_found
 
+ACCOUNT_NAME = "Sky AI Operations"
+ACCOUNT_COMPANY = "Sky AI"
+ACCOUNT_EMAIL = "ops@skyai.example"
+CSV_COLUMNS = [
+    "product",
+    "group_description",
+    "description",
+    "hours",
+    "start",
+    "end",
+    "USD",
+    "project_name",
+    "category",
+]
+
 
 def _by_id(droplet: Droplet) -> int:
     return droplet.id
+
+
+def _csv_time(ts: int) -> str:
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M:%S +0000")
 
 
 class InvoicesMixin(StateBase):
@@ -127,6 +149,70 @@ class InvoicesMixin(StateBase):
         if project is not None:
             body["project_name"] = project.name
         return body
+
+    @locked
+    def get_invoice_summary(self, invoice_uuid: str) -> dict[str, Any]:
+        """resources/billing/responses/invoice_summary.yml: the invoice's totals, grouped."""
+        period = self._period_of_invoice(invoice_uuid)
+        items = self._items(period)
+        amount = sum((i.amount for i in items), Decimal("0.00"))
+        zero = "0.00"
+        summary = self._summary(period, amount)
+        return {
+            "invoice_uuid": summary["invoice_uuid"],
+            "invoice_id": summary["invoice_id"],
+            "billing_period": billing.period_text(period),
+            "amount": summary["amount"],
+            "user_name": ACCOUNT_NAME,
+            "user_company": ACCOUNT_COMPANY,
+            "user_email": ACCOUNT_EMAIL,
+            "product_charges": {
+                "name": "Product usage charges",
+                "amount": str(amount),
+                "items": [{"amount": str(amount), "name": "Droplets", "count": str(len(items))}]
+                if items
+                else [],
+            },
+            "overages": {"name": "Overages", "amount": zero},
+            "taxes": {"name": "Taxes", "amount": zero},
+            "credits_and_adjustments": {"name": "Credits & adjustments", "amount": zero},
+        }
+
+    @locked
+    def invoice_csv(self, invoice_uuid: str) -> str:
+        """resources/billing/responses/invoice_csv.yml: one row per item, DO's columns."""
+        items = self._items(self._period_of_invoice(invoice_uuid))
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(CSV_COLUMNS)
+        for item in items:
+            body = self._item(item)
+            writer.writerow(
+                [
+                    body["product"],
+                    "",
+                    body["description"],
+                    body["duration"],
+                    _csv_time(item.start),
+                    _csv_time(item.end),
+                    f"${body['amount']}",
+                    body.get("project_name", ""),
+                    "iaas",
+                ]
+            )
+        return out.getvalue()
+
+    @locked
+    def get_balance(self) -> dict[str, Any]:
+        """resources/billing/responses/balance.yml; nothing is ever owed or prepaid here."""
+        current = self._current_period()
+        to_date = sum((i.amount for i in self._items(current)), Decimal("0.00"))
+        return {
+            "month_to_date_balance": str(to_date),
+            "account_balance": "0.00",
+            "month_to_date_usage": str(to_date),
+            "generated_at": iso(self.now()),
+        }
 
     @locked
     def invoice_items(self, period: str) -> list[dict[str, Any]]:

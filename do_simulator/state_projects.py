@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from . import render
+from . import persist, render
 from .base import StateBase, locked
 from .fleet import new_uuid
 from .models import Droplet, Project, SimError, bad_request, not_found, unprocessable
@@ -76,6 +76,44 @@ class ProjectsMixin(StateBase):
         self.projects[project.id] = project
         return {"project": render.project(project)}
 
+    @locked
+    def update_project(self, project_id: str, body: object, *, partial: bool) -> dict[str, Any]:
+        """PATCH (partial) or PUT (every field) of a project (projects/projects_patch.yml)."""
+        project = self.project_or_404(project_id)
+        if not isinstance(body, dict):
+            raise bad_request("error parsing request body")
+        fields = ("name", "description", "purpose", "environment", "is_default")
+        if not partial and any(f not in body for f in fields):
+            raise unprocessable(f"PUT needs every field: {', '.join(fields)}")
+        name = body.get("name", project.name)
+        if not isinstance(name, str) or not 1 <= len(name) <= 175:
+            raise unprocessable("name must be 1 to 175 characters")
+        if any(p.name == name and p.id != project.id for p in self.projects.values()):
+            raise SimError(409, "conflict", "a project with this name already exists")
+        description = body.get("description", project.description)
+        if not isinstance(description, str) or len(description) > 255:
+            raise unprocessable("description must be at most 255 characters")
+        purpose = body.get("purpose", project.purpose)
+        if not isinstance(purpose, str) or not 1 <= len(purpose) <= 255:
+            raise unprocessable("purpose must be 1 to 255 characters")
+        environment = body.get("environment", project.environment)
+        if environment not in ENVIRONMENTS:
+            raise unprocessable("environment must be one of Development, Staging, Production")
+        is_default = body.get("is_default", project.is_default)
+        if not isinstance(is_default, bool) or (project.is_default and not is_default):
+            raise unprocessable("set another project as default instead")
+        if is_default and not project.is_default:
+            self.default_project().is_default = False
+        project.name, project.description, project.environment = name, description, environment
+        project.purpose = (
+            purpose
+            if purpose in PURPOSES or purpose.startswith("Other: ")
+            else (f"Other: {purpose}")
+        )
+        project.is_default = is_default
+        project.updated_at = self.now()
+        return {"project": render.project(project)}
+
     def _project_ids(self, project: Project) -> list[int]:
         return self.cached(
             ("project", project.id),
@@ -88,13 +126,20 @@ class ProjectsMixin(StateBase):
         self, project_id: str, query: Mapping[str, str], base_url: str
     ) -> dict[str, Any]:
         project = self.project_or_404(project_id)
+        # Droplets first, then every other kind's entries (state_resources.py).
+        entries = getattr(self, "project_resource_entries", None)
+        others: list[dict[str, Any]] = entries(project.id, base_url) if entries else []
+        items: list[int | dict[str, Any]] = [*self._project_ids(project), *others]
         page, links, meta = render.paginate(
-            self._project_ids(project),
+            items,
             query=query,
             url=f"{base_url}/v2/projects/{project_id}/resources",
         )
         resources = [
-            render.project_resource(base_url, i, self.droplets[i].assigned_at, "ok") for i in page
+            i
+            if isinstance(i, dict)
+            else render.project_resource(base_url, i, self.droplets[i].assigned_at, "ok")
+            for i in page
         ]
         return {"resources": resources, "links": links, "meta": meta}
 
@@ -109,7 +154,10 @@ class ProjectsMixin(StateBase):
             match = DROPLET_URN.match(urn)
             droplet = self.droplets.get(int(match.group(1))) if match else None
             if droplet is None:
-                results.append({"urn": urn, "status": "not_found"})
+                assign = getattr(self, "assign_urn", lambda *_: None)  # other kinds
+                results.append(
+                    assign(urn, project.id, base_url) or {"urn": urn, "status": "not_found"}
+                )
                 continue
             self.move_droplet(droplet, project)
             results.append(render.project_resource(base_url, droplet.id, droplet.assigned_at, "ok"))
@@ -201,3 +249,18 @@ class ProjectsMixin(StateBase):
                 raise unprocessable("only droplet resources are supported by the simulator")
             targets.append(self.droplet_or_404(str(item.get("resource_id"))))
         return targets
+
+    # -- persistence (persist.py) ----------------------------------------------------
+
+    def snapshot_projects(self) -> dict[str, Any]:
+        return {"projects": [persist.project_json(p) for p in self.projects.values()]}
+
+    def restore_projects(self, data: Mapping[str, Any]) -> None:
+        projects = map(persist.project_from_json, data["projects"])
+        self.projects = {p.id: p for p in projects}
+
+    def snapshot_tags(self) -> dict[str, Any]:
+        return {"tags": sorted(self.tags)}
+
+    def restore_tags(self, data: Mapping[str, Any]) -> None:
+        self.tags = set(data["tags"])

@@ -42,10 +42,10 @@ def running_simulator(
 ) -> Iterator[SimulatorHandle]:
     """Start a simulator on 127.0.0.1 (port 0) in a background thread; stop it on exit.
 
-    `opts` go to `SimState` (`rate_limit`, `rate_window`, `clock`), except `host`,
-    `port` and `verbose`, which go to the server.
+    `opts` go to `SimState` (`gpu_droplets`, `rate_limit`, `rate_window`, `clock`), except
+    `host`, `port`, `verbose` and `state_file`, which go to the server.
     """
-    server_opts = {k: opts.pop(k) for k in ("host", "port", "verbose") if k in opts}
+    server_opts = {k: opts.pop(k) for k in ("host", "port", "verbose", "state_file") if k in opts}
     state = SimState(
         droplets=droplets, seed=seed, token=token, action_seconds=action_seconds, **opts
     )

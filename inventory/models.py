@@ -20,14 +20,28 @@ STRIKES_TO_TOMBSTONE = 3
 
 
 class Kind(models.TextChoices):
+    """Every kind of DO resource the inventory mirrors (DESIGN.md, "Kinds")."""
+
     DROPLET = "droplet", "Droplet"
+    AUTOSCALE_POOL = "autoscale_pool", "Droplet autoscale pool"
     VOLUME = "volume", "Volume"
+    SNAPSHOT = "snapshot", "Snapshot"
+    NFS_SHARE = "nfs_share", "NFS share"
     LOAD_BALANCER = "load_balancer", "Load balancer"
+    RESERVED_IP = "reserved_ip", "Reserved IP"
+    FIREWALL = "firewall", "Firewall"
+    DOMAIN = "domain", "Domain"
+    VPC = "vpc", "VPC"
+    CDN_ENDPOINT = "cdn_endpoint", "CDN endpoint"
+    CERTIFICATE = "certificate", "Certificate"
     DATABASE = "database", "Database cluster"
     KUBERNETES_CLUSTER = "kubernetes_cluster", "Kubernetes cluster"
-    DOMAIN = "domain", "Domain"
-    FIREWALL = "firewall", "Firewall"
-    RESERVED_IP = "reserved_ip", "Reserved IP"
+    APP = "app", "App Platform app"
+    CONTAINER_REGISTRY = "container_registry", "Container registry"
+    VECTOR_DATABASE = "vector_database", "Vector database"
+    DEDICATED_INFERENCE = "dedicated_inference", "Dedicated inference"
+    GENAI_AGENT = "genai_agent", "GenAI agent"
+    KNOWLEDGE_BASE = "knowledge_base", "Knowledge base"
 
 
 class EventType(models.TextChoices):

@@ -22,6 +22,13 @@ class SagaKind(models.TextChoices):
     RESIZE_DROPLET = "resize_droplet", "Resize a droplet"
     RENAME_DROPLET = "rename_droplet", "Rename a droplet"
     RETAG_DROPLET = "retag_droplet", "Retag a droplet"
+    RESIZE_VOLUME = "resize_volume", "Grow a volume"
+    RESIZE_DATABASE = "resize_database", "Resize a database cluster"
+    SCALE_NODE_POOL = "scale_node_pool", "Scale a Kubernetes node pool"
+    REPLACE_NODE_POOL = "replace_node_pool", "Replace a Kubernetes node pool (new size)"
+    UPDATE_FIREWALL = "update_firewall", "Replace a firewall's rules"
+    REASSIGN_RESERVED_IP = "reassign_reserved_ip", "Reassign a reserved IP"
+    UPDATE_LOAD_BALANCER = "update_load_balancer", "Update a load balancer"
 
 
 class SagaStatus(models.TextChoices):

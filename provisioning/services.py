@@ -74,7 +74,12 @@ def start_saga(
                 idempotency_key=idempotency_key,
                 params=params,
                 resource=resource,
-                droplet_id=int(resource.provider_id) if resource is not None else None,
+                # Only a droplet has a droplet id; other kinds' sagas read the resource's.
+                droplet_id=(
+                    int(resource.provider_id)
+                    if resource is not None and resource.kind == Kind.DROPLET
+                    else None
+                ),
                 tenant=tenant,
                 drift_id=drift_id,
                 created_by=actor if isinstance(actor, User) else None,

@@ -18,13 +18,13 @@ so a 429 reaches the engine at once and parks the run for DO's `retry_after`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
 
-from do_client import DOClient, DOUnprocessable
+from do_client import DOClient, DOError, DOUnprocessable
 from provisioning.models import SagaRun, SagaStep
 
 JSON = dict[str, Any]
@@ -102,6 +102,13 @@ class StepContext:
             raise StepFailed("The saga has no droplet yet.")
         return int(self.run.droplet_id)
 
+    @property
+    def provider_id(self) -> str:
+        """DO's id of the saga's resource (a volume's uuid, a reserved IP's address)."""
+        if self.run.resource is None:
+            raise StepFailed("The saga has no resource.")
+        return str(self.run.resource.provider_id)
+
     def result_of(self, name: str) -> JSON:
         return self.steps[name].result or {}
 
@@ -126,8 +133,24 @@ class Step:
         return False
 
 
-def _is_pending_event(exc: DOUnprocessable) -> bool:
+def is_pending_event(exc: DOUnprocessable) -> bool:
+    """DO's 422 for a resource that already has an action running."""
     return "pending" in (exc.message or "").lower()
+
+
+def in_flight_action(actions: Callable[[], Iterable[JSON]], *types: str) -> int | None:
+    """The id of an `in-progress` action of one of `types` among a resource's actions:
+    what a step resumed after a crash (its DO call made, its outcome never recorded)
+    adopts instead of calling DO again. None when there is none, or DO cannot list them."""
+    try:
+        found = [
+            int(a["id"])
+            for a in actions()
+            if a.get("type") in types and a.get("status") == "in-progress"
+        ]
+    except DOError:
+        return None
+    return max(found) if found else None
 
 
 def drive_action(
@@ -147,7 +170,9 @@ def drive_action(
     attempt meant to act and may have: then it simply holds). Otherwise record the intent
     (and what `observe` keeps of the droplet as it was), start the action and Wait. A 422
     "pending event" means an action is already running on the droplet (ours, from an
-    attempt that crashed before recording its id): Wait and look again.
+    attempt that crashed before recording its id): Wait and look again. Better still, a
+    step resumed with the intent recorded but no id first looks for its in-flight action
+    among the droplet's and adopts it, so it never starts the action twice.
     """
     state: JSON = ctx.step.result.setdefault(slot, {})
     action_id = state.get("action_id")
@@ -163,7 +188,13 @@ def drive_action(
     droplet = ctx.client.get_droplet(ctx.droplet_id)
     if wanted(droplet):
         return Done(skipped=not state.get("intended"))
-    if not state.get("intended"):
+    if state.get("intended"):
+        # An earlier attempt meant to act and may have: adopt its action if it still runs.
+        found = in_flight_action(lambda: ctx.client.list_droplet_actions(ctx.droplet_id), action)
+        if found is not None:
+            state["action_id"] = ctx.step.action_id = found
+            return Wait(poll_seconds())
+    else:
         state["intended"] = True
         if observe is not None:
             state.update(observe(droplet))
@@ -171,7 +202,7 @@ def drive_action(
     try:
         started = ctx.client.droplet_action(ctx.droplet_id, action, **(params or {}))
     except DOUnprocessable as exc:
-        if _is_pending_event(exc):
+        if is_pending_event(exc):
             return Wait(poll_seconds())
         raise
     state["action_id"] = started["id"]

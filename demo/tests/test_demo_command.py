@@ -37,3 +37,21 @@ def test_demo_assigns_projects_through_the_service_and_is_idempotent(sim):
     assert {c.actor for c in ProjectTenantChange.objects.all()} == {"demo"}
     assert counts[1] == counts[0]  # the second run changed no mapping, added no membership
     assert Provisioned.objects.exists()
+
+
+def test_the_demo_account_has_every_kind_and_drift_beyond_droplets(sim):
+    from drift.models import Drift, DriftStatus
+    from inventory.kinds import KINDS
+    from inventory.models import CloudResource
+
+    call_command("demo", "--password", "pw", "--simulator", stdout=StringIO())
+    present = set(CloudResource.objects.values_list("kind", flat=True).distinct())
+    assert present == set(KINDS)
+    open_kinds = set(
+        Drift.objects.filter(status=DriftStatus.OPEN).values_list("resource__kind", flat=True)
+    )
+    assert {"droplet", "volume", "database", "kubernetes_cluster", "firewall"} <= open_kinds
+    # A second run (bin/up restarted) changes nothing more out of band.
+    before = sorted(Drift.objects.values_list("id", "actual"))
+    call_command("demo", "--password", "pw", "--simulator", stdout=StringIO())
+    assert sorted(Drift.objects.values_list("id", "actual")) == before

@@ -140,3 +140,19 @@ def test_list_without_meta_total_has_total_none(make_client):
     assert page.total is None
     assert page.has_next is False
     assert page.items == []
+
+
+
+def test_a_list_with_a_total_and_no_links_is_read_page_by_page(simulator, do):
+    """DO's vector databases answer `{"vector_dbs": [...], "total": N}` with no links:
+    every page is read by number until the total is reached."""
+    for i in range(5):
+        do.request(
+            "POST",
+            "/v2/vector-databases",
+            body={"name": f"vdb-{i}", "region": "nyc3", "size": "vdb-s-1vcpu-2gb"},
+        )
+    listed = list(do.iter_items("/v2/vector-databases", "vector_dbs", per_page=2))
+    total = simulator.state.summary()["resources"]["vector_database"]
+    assert total > 2 and len(listed) == total
+    assert len({item["id"] for item in listed}) == total

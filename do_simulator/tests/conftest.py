@@ -109,7 +109,7 @@ def contract(openapi: Any) -> Contract:
 
 @pytest.fixture
 def sim() -> Iterator[SimulatorHandle]:
-    with running_simulator(droplets=60, seed=7) as handle:
+    with running_simulator(droplets=60, seed=7, gpu_droplets=3) as handle:
         yield handle
 
 

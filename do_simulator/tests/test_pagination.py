@@ -40,9 +40,9 @@ def test_last_page_has_first_and_prev_only(client: httpx.Client) -> None:
 
 
 def test_single_page_has_empty_links(client: httpx.Client) -> None:
-    body = client.get("/v2/sizes").json()
+    body = client.get("/v2/regions").json()
     assert body["links"] == {}
-    assert body["meta"]["total"] == len(body["sizes"])
+    assert body["meta"]["total"] == len(body["regions"])
 
 
 def test_default_per_page_is_20(client: httpx.Client) -> None:
@@ -72,7 +72,7 @@ def test_tag_filter_lists_only_tagged_droplets(client: httpx.Client) -> None:
 
 def test_1001_droplets_at_200_per_page_are_6_pages_with_every_id_once() -> None:
     with (
-        running_simulator(droplets=1001) as sim,
+        running_simulator(droplets=1001, gpu_droplets=0) as sim,
         httpx.Client(base_url=sim.base_url, headers=sim.auth_headers) as client,
     ):
         droplets, pages = walk(client, "/v2/droplets?per_page=200", "droplets")

@@ -1,8 +1,10 @@
 """Desired state: `record_provisioned` (DESIGN.md, "Drift": `cloud_provisioned`).
 
-Upserts the spec on the resource; `spec_version` starts at 1 and bumps only when the
-spec really changes (a field added, removed, or a value that is not loosely equal), so a
-saga re-recording the same spec, or the same tags in another order, writes nothing.
+Upserts the spec on the resource, of any kind: each field is a column or a (dotted)
+path into `attrs`, as detection resolves it (`drift.equality.resolve`). `spec_version`
+starts at 1 and bumps only when the spec really changes (a field added, removed, or a
+value that is not loosely equal), so a saga re-recording the same spec, or the same tags
+in another order, writes nothing.
 Provisioning sagas, the API and `manage.py record_provisioned` all come here.
 """
 
@@ -15,7 +17,7 @@ from django.utils import timezone
 
 from arcadia.errors import InvalidInput
 from arcadia.validation import json_problem
-from drift.equality import is_json, loosely_equal
+from drift.equality import RESOURCE_COLUMNS, is_json, loosely_equal
 from drift.models import Drift, Provisioned
 from drift.services.events import actor_label
 from inventory.models import CloudResource, CloudResourceEvent, EventType
@@ -45,9 +47,26 @@ def validate_spec(spec: Any) -> dict[str, Any]:
                 f"{FIELD_MAX_LENGTH} characters.",
                 field="spec",
             )
+        if problem := field_problem(field):
+            raise InvalidInput(f"Spec field {field!r} {problem}", field="spec")
         if not is_json(value):
             raise InvalidInput(f"Spec field {field!r} is not a JSON value.", field="spec")
     return dict(spec)
+
+
+def field_problem(field: str) -> str | None:
+    """Why `field` cannot name a live value, or None. A field is a column
+    (`RESOURCE_COLUMNS`) or a path into `attrs`, dotted for nested objects of any kind
+    (`image.slug`, `node_pools.worker.count`); detection never walks into a column."""
+    parts = field.split(".")
+    if any(not part.strip() or part != part.strip() for part in parts):
+        return "has an empty or padded path segment; write paths as `a.b.c`."
+    if len(parts) > 1 and parts[0] in RESOURCE_COLUMNS:
+        return (
+            f"walks into the column {parts[0]!r}, which has no nested fields; only "
+            "attrs paths are dotted."
+        )
+    return None
 
 
 def spec_diff(old: dict[str, Any], new: dict[str, Any]) -> dict[str, list[Any]]:

@@ -130,15 +130,25 @@ class DriftRevertViewSet(ScopedViewSet):
     @extend_schema(
         summary="Revert a drift: a saga puts the live value back to the spec",
         description=(
-            "Starts the saga for the drifted field (`size_slug`: resize; `tags`: tag and "
-            "untag; `name`: rename) and answers 202 with it; asking again while it runs "
-            "returns the same saga. The drift closes `reverted` when the saga succeeds, "
-            "and stays open with the saga's error when it fails."
+            "Starts the saga for the drifted field and answers 202 with it; asking again "
+            "while it runs returns the same saga. Revertible: droplet `size_slug` "
+            "(resize), `tags` (tag and untag), `name` (rename); volume `size_gigabytes` "
+            "(grow only); database `size_slug` and `num_nodes` (resize); "
+            "kubernetes_cluster `node_pools.<pool>.count` (scale) and "
+            "`node_pools.<pool>.size` (replace the pool); firewall `inbound_rules` and "
+            "`outbound_rules`; reserved_ip `droplet_id` (assign or unassign); "
+            "load_balancer `size_slug`, `size_unit` and `forwarding_rules`. The drift "
+            "closes `reverted` when the saga succeeds, and stays open with the saga's "
+            "error when it fails."
         ),
         request=None,
         responses={
             202: SagaRunSerializer,
-            400: OpenApiResponse(description="This field (or resource) cannot be reverted."),
+            400: OpenApiResponse(
+                description="This field (or resource) cannot be reverted "
+                "(`not_revertible`), or the spec asks DO to shrink a volume "
+                "(`volume_shrink`)."
+            ),
             403: OpenApiResponse(description="Not a platform admin."),
             404: OpenApiResponse(description="No such drift."),
             409: OpenApiResponse(

@@ -9,7 +9,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from provisioning.models import SagaKind, SagaRun
-from provisioning.sagas import create_droplet, resize_droplet, revert
+from provisioning.sagas import (
+    create_droplet,
+    database,
+    firewall,
+    kubernetes,
+    load_balancer,
+    reserved_ip,
+    resize_droplet,
+    revert,
+    volume,
+)
 from provisioning.steps import JSON, Step
 
 
@@ -22,7 +32,13 @@ class SagaDefinition:
     on_failed: Callable[[SagaRun, str], None] | None = None
 
 
-# A resize, rename or retag may be a drift's revert (the run then holds its drift).
+def _revert(steps: Callable[[], list[Step]]) -> SagaDefinition:
+    """A saga that may be a drift's revert: its end settles the drift, or keeps the error."""
+    return SagaDefinition(steps, on_succeeded=revert.settle, on_failed=revert.record_failure)
+
+
+# A resize, rename or retag may be a drift's revert (the run then holds its drift), and
+# every other kind's saga is one (`provisioning.revertible` says which field needs which).
 SAGAS: dict[str, SagaDefinition] = {
     SagaKind.CREATE_DROPLET: SagaDefinition(create_droplet.steps),
     SagaKind.RESIZE_DROPLET: SagaDefinition(
@@ -34,6 +50,13 @@ SAGAS: dict[str, SagaDefinition] = {
     SagaKind.RETAG_DROPLET: SagaDefinition(
         revert.retag_steps, on_succeeded=revert.settle, on_failed=revert.record_failure
     ),
+    SagaKind.RESIZE_VOLUME: _revert(volume.steps),
+    SagaKind.RESIZE_DATABASE: _revert(database.steps),
+    SagaKind.SCALE_NODE_POOL: _revert(kubernetes.scale_steps),
+    SagaKind.REPLACE_NODE_POOL: _revert(kubernetes.replace_steps),
+    SagaKind.UPDATE_FIREWALL: _revert(firewall.steps),
+    SagaKind.REASSIGN_RESERVED_IP: _revert(reserved_ip.steps),
+    SagaKind.UPDATE_LOAD_BALANCER: _revert(load_balancer.steps),
 }
 
 

@@ -122,3 +122,41 @@ def test_the_accept_action_refuses_a_drift_whose_revert_is_running(console):
     drift.refresh_from_db()
     assert drift.status == DriftStatus.OPEN and drift.revert_running
     assert drift.provisioned.spec == {"name": "web-1"} and drift.provisioned.spec_version == 1
+
+
+def test_reverting_from_the_inbox_works_for_other_kinds_and_refuses_a_volume_shrink(console):
+    from tests.factories import CloudResourceFactory
+
+    def volume(gigabytes: int):
+        return CloudResourceFactory(
+            kind="volume",
+            size_slug="",
+            attrs={"size_gigabytes": gigabytes},
+            provider_id=f"v-{gigabytes}",
+        )
+
+    grow = DriftFactory(
+        field="size_gigabytes",
+        expected=200,
+        actual=100,
+        provisioned=ProvisionedFactory(resource=volume(100), spec={"size_gigabytes": 200}),
+    )
+    shrink = DriftFactory(
+        field="size_gigabytes",
+        expected=100,
+        actual=300,
+        provisioned=ProvisionedFactory(resource=volume(300), spec={"size_gigabytes": 100}),
+    )
+
+    response = console.post(
+        INBOX,
+        {"action": "revert_selected", "_selected_action": [grow.pk, shrink.pk], "index": 0},
+        follow=True,
+    )
+
+    run = SagaRun.objects.get(drift=grow)
+    assert run.saga == "resize_volume" and run.params == {"field": "size_gigabytes", "value": 200}
+    assert run.droplet_id is None
+    messages = [str(m) for m in response.context["messages"]]
+    assert any("DO refuses shrinking a volume" in m for m in messages)
+    assert not SagaRun.objects.filter(drift=shrink).exists()

@@ -307,3 +307,33 @@ def test_the_revert_sagas_settle_and_fail_their_drift_through_declared_hooks():
         assert sagas.SAGAS[name].on_succeeded is revert.settle
         assert sagas.SAGAS[name].on_failed is revert.record_failure
     assert sagas.SAGAS["create_droplet"].on_failed is None
+
+
+def test_a_step_resumed_with_its_intent_but_no_action_id_adopts_the_in_flight_action():
+    """The worker died after DO started the action and before its id was recorded: the
+    resumed step finds the action among the droplet's and polls it, calling DO no more."""
+    from types import SimpleNamespace
+
+    from provisioning.steps import Wait, drive_action
+
+    calls: list[str] = []
+    client = SimpleNamespace(
+        get_droplet=lambda droplet_id: {"id": droplet_id, "status": "active"},
+        list_droplet_actions=lambda droplet_id: iter(
+            [
+                {"id": 7, "type": "power_off", "status": "completed"},
+                {"id": 9, "type": "power_off", "status": "in-progress"},
+            ]
+        ),
+        droplet_action=lambda *args, **kwargs: calls.append("droplet_action"),
+    )
+    row = SimpleNamespace(result={"action": {"intended": True}}, action_id=None)
+    ctx = SimpleNamespace(
+        step=row, client=client, droplet_id=1, checkpoint=lambda: calls.append("checkpoint")
+    )
+
+    outcome = drive_action(ctx, "action", "power_off", wanted=lambda d: d["status"] == "off")  # type: ignore[arg-type]
+
+    assert isinstance(outcome, Wait)
+    assert calls == []
+    assert row.result["action"]["action_id"] == 9 and row.action_id == 9

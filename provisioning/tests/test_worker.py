@@ -78,6 +78,9 @@ def wait_until_over(run: SagaRun, seconds: float = 60) -> SagaRun:
 
 
 def test_a_worker_runs_a_create_saga_to_the_end(sim, tenant_project, monkeypatch):
+    # Actions that outlast a pass even on a loaded machine, so the wait is always parked
+    # and comes back as a countdown task (at 0.05 s a slow pass could see it done).
+    sim.state.action_seconds = 1.5
     with running_worker(monkeypatch):
         run = wait_until_over(start(tenant_project))  # queued on commit; nothing else drives it
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from django.core.management import call_command
@@ -21,9 +22,11 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from do_simulator.control_client import SimulatorControl, SimulatorError
+from drift.equality import loosely_equal
 from drift.models import Provisioned
 from drift.services.detection import run_detection
 from drift.services.provisioned import record_provisioned
+from drift.services.reverting import live_value
 from inventory.models import CloudProject, CloudResource, Kind, SyncRun
 from inventory.services.projects import PLATFORM_PROJECT_NAME, assign_tenant
 from inventory.services.sync import run_all, run_full_sync
@@ -42,6 +45,49 @@ DEMO_ACTOR = "demo"
 OOB_SIZE = "s-4vcpu-8gb"
 OOB_TAG = "hotfix"
 OOB_NAME_SUFFIX = "-oob"
+
+_DEMO_RULE = {"protocol": "tcp", "ports": "3306", "sources": {"addresses": ["0.0.0.0/0"]}}
+
+
+def _first_pool(resource: CloudResource) -> str:
+    return next(iter(resource.attrs.get("node_pools") or {"pool": None}))
+
+
+# What the demo changes out of band, per kind: (the spec's field, the value the change
+# makes live, the simulator change that makes it).
+OobChange = tuple[str, Any, dict[str, Any]]
+
+
+def _volume_grown(r: CloudResource) -> OobChange:
+    return "size_gigabytes", 500, {"size_gigabytes": 500}
+
+
+def _database_node_added(r: CloudResource) -> OobChange:
+    return "num_nodes", 3, {"num_nodes": 3}
+
+
+def _pool_scaled(r: CloudResource) -> OobChange:
+    pool = _first_pool(r)
+    count = int(((r.attrs.get("node_pools") or {}).get(pool) or {}).get("count") or 1) + 2
+    return f"node_pools.{pool}.count", count, {f"node_pools.{pool}.count": count}
+
+
+def _firewall_opened(r: CloudResource) -> OobChange:
+    rules = [*(r.attrs.get("inbound_rules") or []), _DEMO_RULE]
+    return "inbound_rules", rules, {"inbound_rules": rules}
+
+
+def _reserved_ip_unassigned(r: CloudResource) -> OobChange:
+    return "droplet_id", None, {"droplet": None}
+
+
+OTHER_KIND_DRIFT: dict[str, Callable[[CloudResource], OobChange]] = {
+    Kind.VOLUME: _volume_grown,
+    Kind.DATABASE: _database_node_added,
+    Kind.KUBERNETES_CLUSTER: _pool_scaled,
+    Kind.FIREWALL: _firewall_opened,
+    Kind.RESERVED_IP: _reserved_ip_unassigned,
+}
 
 
 class Command(BaseCommand):
@@ -137,10 +183,43 @@ class Command(BaseCommand):
             if done:
                 lines.append(f"out-of-band change in the simulator: {droplet.urn} {done}")
 
-        run = run_full_sync(Kind.DROPLET, trigger=DEMO_ACTOR)
-        if run.status != SyncRun.Status.COMPLETED:
-            raise CommandError(f"droplet sync after the out-of-band changes failed: {run.error}")
+        lines += self._seed_other_kinds_drift()
+        for kind in (Kind.DROPLET, *OTHER_KIND_DRIFT):
+            run = run_full_sync(kind, trigger=DEMO_ACTOR)
+            if run.status != SyncRun.Status.COMPLETED:
+                raise CommandError(f"{kind} sync after the out-of-band changes failed: {run.error}")
         lines.append(f"drift detection {run_detection(actor=DEMO_ACTOR).message}")
+        return lines
+
+    def _seed_other_kinds_drift(self) -> list[str]:
+        """One resource of each of five more kinds gets a spec of what it is now, then a
+        change in the simulator's console: a volume grown (its revert would be a shrink,
+        which DO refuses: accept it), a database given a node, a Kubernetes pool scaled, a
+        firewall opened, a reserved IP unassigned. Once per kind: a kind with a spec from
+        an earlier start is left alone (its drift is the operator's to resolve)."""
+        lines = []
+        for kind, oob_change in OTHER_KIND_DRIFT.items():
+            resources = CloudResource.objects.filter(kind=kind, deleted_at__isnull=True)
+            if Provisioned.objects.filter(resource__in=resources).exists():
+                continue  # seeded on an earlier start: its drift is the operator's now
+            for resource in resources.order_by("id"):
+                field, wanted, changes = oob_change(resource)
+                live = live_value(resource, field)
+                if not loosely_equal(live, wanted):
+                    break
+            else:
+                continue
+            record_provisioned(resource, {field: live}, actor=DEMO_ACTOR)
+            sim_kind = "reserved_ipv6" if ":" in resource.provider_id else kind
+            self._oob(
+                partial(
+                    SimulatorControl.update_resource,
+                    kind=sim_kind,
+                    resource_id=resource.provider_id,
+                    changes=changes,
+                )
+            )
+            lines.append(f"out-of-band change in the simulator: {resource.urn} {field}")
         return lines
 
     @staticmethod

@@ -12,6 +12,11 @@ manage.py do_simulator_ctl faults [--every-nth-429 N] [--every-nth-500 N] [--lat
                                   [--fail-next 500,503] [--action-errors]
 manage.py do_simulator_ctl reset-faults
 manage.py do_simulator_ctl fail-next-action <droplet_id>
+manage.py do_simulator_ctl resource <kind> <id> get
+manage.py do_simulator_ctl resource <kind> <id> update --set size_gigabytes=200 \
+                                  --set node_pools.worker.count=5   (values are JSON, else text)
+manage.py do_simulator_ctl resource <kind> <id> delete
+manage.py do_simulator_ctl add-resource <kind> --body '{"name": "vol-1", ...}'  (DO's create body)
 """
 
 from __future__ import annotations
@@ -27,6 +32,17 @@ from do_simulator.address import simulator_url
 
 def _csv(value: str) -> list[str]:
     return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def _change(value: str) -> tuple[str, Any]:
+    """`field=value`: the value read as JSON (200, true, ["a"]), else kept as text."""
+    field, sep, raw = value.partition("=")
+    if not sep or not field:
+        raise ValueError(value)
+    try:
+        return field, json.loads(raw)
+    except ValueError:
+        return field, raw
 
 
 class Command(BaseCommand):
@@ -68,6 +84,21 @@ class Command(BaseCommand):
         sub.add_parser("reset-faults", help="Turn every fault off.")
         fail = sub.add_parser("fail-next-action", help="The droplet's next action errors.")
         fail.add_argument("droplet_id", type=int)
+        res = sub.add_parser("resource", help="Read or change any other kind out of band.")
+        res.add_argument("kind", help="volume, database, kubernetes_cluster, reserved_ip, ...")
+        res.add_argument("resource_id", help="id, uuid, ip or name, as DO names the kind")
+        res.add_argument("resource_op", choices=["get", "update", "delete"])
+        res.add_argument(
+            "--set",
+            dest="changes",
+            action="append",
+            type=_change,
+            default=[],
+            help="field=value; the field may be dotted (node_pools.worker.count=5)",
+        )
+        add_res = sub.add_parser("add-resource", help="Create any other kind out of band.")
+        add_res.add_argument("kind")
+        add_res.add_argument("--body", type=json.loads, required=True, help="DO's create body")
 
     def handle(self, *args: Any, **options: Any) -> None:
         method, path, body = self._request(options)
@@ -83,6 +114,17 @@ class Command(BaseCommand):
     @staticmethod
     def _request(options: dict[str, Any]) -> tuple[str, str, dict[str, Any] | None]:
         action = options["action"]
+        if action == "resource":
+            url = f"/_sim/resources/{options['kind']}/{options['resource_id']}"
+            if options["resource_op"] == "get":
+                return "GET", url, None
+            if options["resource_op"] == "delete":
+                return "POST", f"{url}/oob", {"op": "delete"}
+            if not options["changes"]:
+                raise CommandError("update needs at least one --set field=value")
+            return "POST", f"{url}/oob", {"op": "update", "changes": dict(options["changes"])}
+        if action == "add-resource":
+            return "POST", f"/_sim/resources/{options['kind']}", options["body"]
         if action == "state":
             return "GET", "/_sim/state", None
         if action == "reset-faults":
