@@ -142,7 +142,6 @@ def test_list_without_meta_total_has_total_none(make_client):
     assert page.items == []
 
 
-
 def test_a_list_with_a_total_and_no_links_is_read_page_by_page(simulator, do):
     """DO's vector databases answer `{"vector_dbs": [...], "total": N}` with no links:
     every page is read by number until the total is reached."""
