@@ -207,6 +207,21 @@ DO_API_TOKEN = os.environ.get("DO_API_TOKEN") or SIMULATOR_TOKEN
 DO_API_TIMEOUT_SECONDS = float(os.environ.get("DO_API_TIMEOUT_SECONDS", "10"))
 DO_API_MAX_RETRIES = int(os.environ.get("DO_API_MAX_RETRIES", "5"))
 DO_API_BACKOFF_BASE_SECONDS = float(os.environ.get("DO_API_BACKOFF_BASE_SECONDS", "0.5"))
+# DO's limits per token (description.yml, "Rate Limit"): every process using a token shares
+# one limiter in Redis (do_client/limiter.py) and keeps under both windows. Scale them for
+# an account with other limits, or in tests.
+DO_API_BURST_LIMIT = int(os.environ.get("DO_API_BURST_LIMIT", "250"))
+DO_API_BURST_WINDOW_SECONDS = float(os.environ.get("DO_API_BURST_WINDOW_SECONDS", "60"))
+DO_API_RATE_LIMIT = int(os.environ.get("DO_API_RATE_LIMIT", "5000"))
+DO_API_RATE_WINDOW_SECONDS = float(os.environ.get("DO_API_RATE_WINDOW_SECONDS", "3600"))
+# The share of each window kept for a purpose: no other purpose (a sync) may fill it.
+DO_API_RESERVE = {"provisioning": 0.10, "billing": 0.05}
+# A freed slot is reused this much later than DO frees it: requests reach DO a little
+# after they take their slot.
+DO_API_RATE_MARGIN_SECONDS = float(os.environ.get("DO_API_RATE_MARGIN_SECONDS", "1"))
+DO_API_RATE_LIMIT_REDIS_URL = os.environ.get("DO_API_RATE_LIMIT_REDIS_URL", CACHE_URL)
+# Off: no shared limiter (DO's 429s and the client's retries only).
+DO_API_PACING = os.environ.get("DO_API_PACING", "true").lower() not in ("0", "false", "no")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -127,6 +127,8 @@ def simulator(droplets: int, *, seed: int = 1, extra: list[str] | None = None) -
             "sim-token",
             "--rate-limit",
             "100000000",
+            "--burst-limit",
+            "100000000",
             *(extra or []),
         ],
         cwd=ROOT,

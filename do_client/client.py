@@ -2,10 +2,13 @@
 
 One ``DOClient`` wraps one ``httpx.Client`` (connections are reused) and adds what DO needs:
 
-- **Rate limits.** Every response's ``ratelimit-*`` headers are kept on ``client.rate_limit``.
-  When less than ~5% of the budget is left, requests are paced over the time until reset. A 429
-  waits ``retry-after``, else until ``ratelimit-reset``, else backs off, then retries (a 429 was
-  refused, so even a POST is safe to send again).
+- **Rate limits.** With a ``limiter`` (``client_for`` always gives one: ``do_client.limiter``),
+  every request takes a slot in the token's windows, shared in Redis by every process that
+  uses the token, before it is sent, sleeping until one is free; DO's ``ratelimit-remaining``
+  corrects it. Without one, requests are paced only when less than ~5% of the hourly budget
+  is left. A 429 waits ``retry-after``, else until ``ratelimit-reset``, else backs off, then
+  retries (a 429 was refused, so even a POST is safe to send again).
+- **Counts.** ``client.stats``: requests sent, 429s received, seconds waited for the limit.
 - **Retries** with exponential backoff and full jitter on 5xx, timeouts and connection errors,
   only for requests safe to repeat (GET, HEAD, PUT, DELETE). A POST is retried only on 429 and
   when the connection was never made. Other 4xx are never retried.
@@ -31,9 +34,10 @@ from urllib.parse import quote
 
 import httpx
 
-from .errors import DOBadResponse, DOTransportError
+from .errors import DOBadResponse, DORateLimited, DOTransportError
+from .limiter import RateLimitWait, SharedRateLimiter, limiter_from_settings
 from .pages import Page, read_page
-from .rate_limits import RateLimit, pacing_delay, wait_after_429
+from .rate_limits import ClientStats, RateLimit, pacing_delay, wait_after_429
 from .responses import api_error, expect_key, parse_json
 from .tokens import resolve_token
 
@@ -58,6 +62,8 @@ class DOClient:
     Thread-safe (httpx.Client is); ``client_for`` shares one per purpose per process.
     ``sleep`` and ``clock`` are injectable so tests never wait. A rate-limit wait longer than
     ``max_rate_limit_wait`` is not slept through: DORateLimited carries it as ``retry_after``.
+    ``pace=False`` never sleeps for the limit: with a ``limiter`` and no slot free, it raises
+    DORateLimited at once with the wait.
     """
 
     def __init__(
@@ -72,6 +78,7 @@ class DOClient:
         backoff_cap: float = 30.0,
         max_rate_limit_wait: float = 120.0,
         pace: bool = True,
+        limiter: SharedRateLimiter | None = None,
         transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.time,
@@ -84,6 +91,8 @@ class DOClient:
         self.max_rate_limit_wait = max_rate_limit_wait
         self.pace = pace
         self.rate_limit: RateLimit | None = None
+        self.limiter = limiter
+        self.stats = ClientStats()
         self._sleep = sleep
         self._clock = clock
         headers = {"User-Agent": f"{USER_AGENT} ({purpose})", "Accept": "application/json"}
@@ -445,11 +454,14 @@ class DOClient:
         waited_for_rate_limit = False
         while True:
             attempt += 1
-            if self.pace and not waited_for_rate_limit:  # DO's wait already spent the budget
-                self._pace()
-            waited_for_rate_limit = False
             request = self._http.build_request(method, url, params=params, json=body)
             where = f"{method} {request.url.raw_path.decode('ascii', 'replace')}"
+            if self.limiter is not None:
+                self._take_slot(method, request)
+            elif self.pace and not waited_for_rate_limit:  # DO's wait already spent the budget
+                self._pace()
+            waited_for_rate_limit = False
+            self.stats.add(requests=1)
             try:
                 response = self._http.send(request)
             except httpx.TransportError as exc:
@@ -464,9 +476,11 @@ class DOClient:
                     f"{where}: {type(exc).__name__} after {attempt} attempt(s)"
                 ) from exc
 
-            self.rate_limit = RateLimit.from_headers(response.headers, now=self._clock()) or (
-                self.rate_limit
-            )
+            observed = RateLimit.from_headers(response.headers, now=self._clock())
+            if observed is not None:
+                self.rate_limit = observed
+                if self.limiter is not None and observed.remaining is not None:
+                    self.limiter.correct(remaining=observed.remaining, reset=observed.reset)
             logger.debug(
                 "DO %s -> %s (attempt %d, ratelimit-remaining %s)",
                 where,
@@ -478,11 +492,16 @@ class DOClient:
             if status < 400:
                 return response
             if status == 429:
+                self.stats.add(rate_limited=1)
                 wait = wait_after_429(response.headers, now=self._clock())
+                if wait is not None and self.limiter is not None:
+                    self.limiter.pause(wait)  # everyone on this token, not just us
                 if wait is not None and wait > self.max_rate_limit_wait:
                     raise api_error(response, redact=self._redact, retry_after=wait)
                 if attempt <= self.max_retries:
-                    self._sleep(wait if wait is not None else self._backoff(attempt))
+                    pause = wait if wait is not None else self._backoff(attempt)
+                    self._sleep(pause)
+                    self.stats.add(waited=pause)
                     waited_for_rate_limit = True
                     continue
                 raise api_error(response, redact=self._redact, retry_after=wait)
@@ -491,11 +510,39 @@ class DOClient:
                 continue
             raise api_error(response, redact=self._redact)
 
+    def _take_slot(self, method: str, request: httpx.Request) -> None:
+        """A slot in the token's windows for this request, or DORateLimited with the wait
+        when we may not sleep (``pace=False``) or the wait is longer than we would."""
+        assert self.limiter is not None
+        try:
+            if self.pace:
+                waited = self.limiter.take(
+                    self.purpose, sleep=self._sleep, max_wait=self.max_rate_limit_wait
+                )
+                if waited:
+                    self.stats.add(waited=waited)
+                return
+            wait = self.limiter.try_take(self.purpose)
+            if wait > 0:
+                raise RateLimitWait(wait)
+        except RateLimitWait as exc:
+            path = request.url.raw_path.decode("ascii", "replace")
+            raise DORateLimited(
+                429,
+                "too_many_requests",
+                f"no request slot free on this token for {exc.wait:.1f}s (paced, not sent)",
+                None,
+                method=method,
+                path=path,
+                retry_after=exc.wait,
+            ) from None
+
     def _pace(self) -> None:
         delay = pacing_delay(self.rate_limit, now=self._clock(), cap=self.backoff_cap)
         if delay > 0:
             logger.debug("DO rate limit running low (%s); pacing %.2fs", self.rate_limit, delay)
             self._sleep(delay)
+            self.stats.add(waited=delay)
 
     def _backoff(self, attempt: int) -> float:
         # Full jitter: callers that failed together don't retry together.
@@ -526,7 +573,7 @@ def _tag_body(resources: Iterable[tuple[int | str, str]]) -> JSON:
 
 # -- One shared client per purpose ------------------------------------------------------------
 
-_clients: dict[tuple[str, str, str, float, int, float, bool], DOClient] = {}
+_clients: dict[tuple[Any, ...], DOClient] = {}
 _clients_lock = threading.Lock()
 
 
@@ -538,8 +585,13 @@ def client_for(purpose: str, *, waits: bool = True) -> DOClient:
     connections are reused and a rotated token gets a fresh client. Don't close it;
     ``reset_clients`` does.
 
-    ``waits=False`` gives a client that never sleeps: no retries, no pacing, and a 429
-    raises DORateLimited at once with DO's ``retry_after``. For callers with their own
+    Every one shares the token's rate limiter (``do_client.limiter``, in Redis) with every
+    other process using the token; ``purpose`` decides how much of each window it may fill
+    (``DO_API_RESERVE``).
+
+    ``waits=False`` gives a client that never sleeps: no retries, and when no request slot
+    is free, or DO answers 429, it raises DORateLimited at once with the wait as
+    ``retry_after``. For callers with their own
     durable backoff (the saga engine parks the run), where sleeping in a worker would only
     hold it past its time limit.
     """
@@ -554,7 +606,8 @@ def client_for(purpose: str, *, waits: bool = True) -> DOClient:
     fingerprint = hashlib.sha256(token.encode()).hexdigest()
     if not waits:
         max_retries = 0
-    key = (purpose, base_url, fingerprint, timeout, max_retries, backoff_base, waits)
+    limiter = limiter_from_settings(token)
+    key = (purpose, base_url, fingerprint, timeout, max_retries, backoff_base, waits, id(limiter))
     with _clients_lock:
         client = _clients.get(key)
         if client is None or client.is_closed:
@@ -567,6 +620,7 @@ def client_for(purpose: str, *, waits: bool = True) -> DOClient:
                 backoff_base=backoff_base,
                 max_rate_limit_wait=120.0 if waits else 0.0,
                 pace=waits,
+                limiter=limiter,
             )
             _clients[key] = client
         return client

@@ -8,10 +8,19 @@ client owns the sleeping.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-__all__ = ["LOW_BUDGET_FRACTION", "RateLimit", "pacing_delay", "wait_after_429"]
+__all__ = [
+    "LOW_BUDGET_FRACTION",
+    "ClientStats",
+    "RateLimit",
+    "RequestCounts",
+    "counts_of",
+    "pacing_delay",
+    "wait_after_429",
+]
 
 # Below this share of the limit left, requests are spread over the time until reset.
 LOW_BUDGET_FRACTION = 0.05
@@ -89,3 +98,57 @@ def _float_header(headers: Mapping[str, str], name: str) -> float | None:
 def _int_header(headers: Mapping[str, str], name: str) -> int | None:
     value = _float_header(headers, name)
     return int(value) if value is not None else None
+
+
+@dataclass(frozen=True, slots=True)
+class RequestCounts:
+    """What a client has cost the token: requests sent (every attempt), 429s received and
+    seconds spent waiting for the rate limit (pacing and 429s; not error backoff)."""
+
+    requests: int = 0
+    rate_limited: int = 0
+    waited_seconds: float = 0.0
+
+    def __sub__(self, other: RequestCounts) -> RequestCounts:
+        return RequestCounts(
+            self.requests - other.requests,
+            self.rate_limited - other.rate_limited,
+            self.waited_seconds - other.waited_seconds,
+        )
+
+
+class ClientStats:
+    """A client's running ``RequestCounts``; thread-safe, since a client is shared."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._counts = RequestCounts()
+
+    def add(self, *, requests: int = 0, rate_limited: int = 0, waited: float = 0.0) -> None:
+        with self._lock:
+            c = self._counts
+            self._counts = RequestCounts(
+                c.requests + requests, c.rate_limited + rate_limited, c.waited_seconds + waited
+            )
+
+    def snapshot(self) -> RequestCounts:
+        with self._lock:
+            return self._counts
+
+    @property
+    def requests(self) -> int:
+        return self.snapshot().requests
+
+    @property
+    def rate_limited(self) -> int:
+        return self.snapshot().rate_limited
+
+    @property
+    def waited_seconds(self) -> float:
+        return self.snapshot().waited_seconds
+
+
+def counts_of(client: object) -> RequestCounts:
+    """``client``'s counts so far; zeros for a client that keeps none (a test's fake)."""
+    stats = getattr(client, "stats", None)
+    return stats.snapshot() if isinstance(stats, ClientStats) else RequestCounts()

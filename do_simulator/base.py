@@ -49,6 +49,8 @@ class StateBase:
         action_seconds: float,
         rate_limit: int,
         rate_window: float,
+        burst_limit: int,
+        burst_window: float,
         clock: Callable[[], float],
     ) -> None:
         self.lock = threading.RLock()
@@ -57,7 +59,9 @@ class StateBase:
         self.action_seconds = action_seconds
         self.clock = clock
         self.base_url = "http://127.0.0.1"  # the server sets the real one once bound
-        self.rate_limiter = RateLimiter(rate_limit, rate_window, clock)
+        self.rate_limiter = RateLimiter(
+            rate_limit, rate_window, clock, burst_limit=burst_limit, burst_window=burst_window
+        )
         self.faults = Faults()
         self.response_count = 0
         self.fail_next_action_ids: set[int] = set()

@@ -5,6 +5,8 @@ Routes (JSON in, JSON out):
 - `GET  /_sim/faults`, `POST /_sim/faults`    read / replace the fault settings
 - `POST /_sim/reset_faults`                   no faults, counters reset
 - `POST /_sim/reset_rate_limits`              forget every token's request window
+- `GET  /_sim/rate_limits?window=60`          per token (masked): requests served, 429s
+                                              answered, the most served in any `window` s
 - `POST /_sim/droplets`                       `{"count": 5, "size"?, "region"?, "image"?,
                                               "tags"?, "project_id"?, "name_prefix"?}`
 - `GET  /_sim/droplets/{id}`                  the droplet as DO renders it
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .address import masked
 from .control_resources import register_resource_control
 from .models import bad_request
 from .routing import Reply, Request, Router
@@ -61,6 +64,27 @@ def build_control(state: SimState) -> Router:
         with state.lock:
             state.rate_limiter.reset()
         return Reply(200, {"ok": True})
+
+    @control.add("GET", "/_sim/rate_limits")
+    def rate_limits(req: Request) -> Reply:
+        try:
+            window = float(req.query.get("window", state.rate_limiter.burst_window))
+        except ValueError as exc:
+            raise bad_request("window must be a number of seconds") from exc
+        with state.lock:
+            books = state.rate_limiter
+            tokens = set(books.served) | set(books.refused)
+            return Reply(
+                200,
+                {
+                    masked(token): {
+                        "served": len(books.served.get(token, ())),
+                        "refused": books.refused.get(token, 0),
+                        "most_in_window": books.most_in_any_window(token, window),
+                    }
+                    for token in tokens
+                },
+            )
 
     @control.add("POST", "/_sim/droplets")
     def add_droplets(req: Request) -> Reply:

@@ -181,8 +181,10 @@ def _api_reply(
     if not state.authenticate(token):
         return error_reply(401, request_id)
     if not verdict.allowed:
+        # DO's burst-limit answer (description.yml "Rate Limit", shared/responses/
+        # too_many_requests.yml): 429, `too_many_requests`, and `retry-after` in seconds.
         reply = error_reply(429, request_id)
-        reply.headers["retry-after"] = str(max(verdict.reset - state.now(), 1))
+        reply.headers["retry-after"] = str(verdict.retry_after or 1)
         return reply
     return _dispatch(api, request, request_id)
 

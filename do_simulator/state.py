@@ -48,6 +48,8 @@ class SimState(DropletsMixin, ProjectsMixin, InvoicesMixin, ResourcesMixin):
         action_seconds: float = 2.0,
         rate_limit: int = 5000,
         rate_window: float = 3600.0,
+        burst_limit: int = 250,
+        burst_window: float = 60.0,
         clock: Callable[[], float] = time.time,
         resources: Mapping[str, int] | None = None,
     ) -> None:
@@ -64,6 +66,8 @@ class SimState(DropletsMixin, ProjectsMixin, InvoicesMixin, ResourcesMixin):
             action_seconds=action_seconds,
             rate_limit=rate_limit,
             rate_window=rate_window,
+            burst_limit=burst_limit,
+            burst_window=burst_window,
             clock=clock,
         )
         # Every other kind (`resources`: count per kind, else a small account), anchored

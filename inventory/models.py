@@ -212,11 +212,27 @@ class SyncRun(models.Model):
     restored = models.PositiveIntegerField(default=0)
     struck = models.PositiveIntegerField(default=0)
     deleted = models.PositiveIntegerField(default=0)
+    # What the run cost the token: requests sent (retries included), 429s DO answered
+    # (the pacing aims for none) and seconds spent waiting for a free request slot.
+    requests = models.PositiveIntegerField(default=0)
+    rate_limited = models.PositiveIntegerField(default=0)
+    waited_seconds = models.FloatField(default=0.0)
     error = models.TextField(blank=True, default="")
     trigger = models.CharField(max_length=64, blank=True, default="")
 
     # What a run counted, in the order the console and the API show it.
-    COUNTERS = ("pages", "seen", "discovered", "updated", "restored", "struck", "deleted")
+    COUNTERS = (
+        "pages",
+        "seen",
+        "discovered",
+        "updated",
+        "restored",
+        "struck",
+        "deleted",
+        "requests",
+        "rate_limited",
+        "waited_seconds",
+    )
     SUMMARY_FIELDS = ("id", "kind", "status", "trigger", "started_at", "finished_at", *COUNTERS)
 
     class Meta:

@@ -72,3 +72,57 @@ def test_any_token_mode_accepts_any_non_empty_bearer() -> None:
         empty = httpx.get(f"{sim.base_url}/v2/sizes", headers={"Authorization": "Bearer"})
         assert ok.status_code == 200
         assert empty.status_code == 401
+
+
+def test_burst_window_refuses_with_retry_after_until_its_oldest_request_leaves() -> None:
+    now = [1000.0]
+    limiter = RateLimiter(
+        limit=100, window=3600, clock=lambda: now[0], burst_limit=3, burst_window=60
+    )
+    for _ in range(3):
+        assert limiter.hit("a").allowed
+        now[0] += 10
+    refused = limiter.hit("a")  # at 1030: the first (1000) leaves the minute at 1060
+    assert not refused.allowed
+    assert refused.retry_after == 30
+    assert refused.remaining == 97  # the hourly headers still describe the hourly window
+    now[0] = 1060.0
+    assert limiter.hit("a").allowed
+    assert limiter.refused == {"a": 1}
+    assert limiter.most_in_any_window("a", 60) == 3
+
+
+def test_hourly_window_refuses_even_under_the_burst_limit() -> None:
+    now = [0.0]
+    limiter = RateLimiter(limit=2, window=3600, clock=lambda: now[0], burst_limit=250)
+    assert [limiter.hit("a").allowed for _ in range(2)] == [True, True]
+    now[0] = 100.0
+    refused = limiter.hit("a")
+    assert not refused.allowed
+    assert refused.retry_after == 3500
+
+
+def test_burst_429_is_dos_error_body_with_retry_after() -> None:
+    with (
+        running_simulator(droplets=1, burst_limit=2, burst_window=60) as sim,
+        httpx.Client(base_url=sim.base_url, headers=sim.auth_headers) as client,
+    ):
+        statuses = [client.get("/v2/sizes").status_code for _ in range(3)]
+        assert statuses == [200, 200, 429]
+        refused = client.get("/v2/sizes")
+        assert refused.json()["id"] == "too_many_requests"
+        assert refused.json()["message"] == "API Rate limit exceeded."
+        assert 1 <= int(refused.headers["retry-after"]) <= 60
+        assert refused.headers["ratelimit-limit"] == "5000"
+        assert refused.headers["ratelimit-remaining"] == "4998"
+
+
+def test_control_api_reports_each_tokens_books() -> None:
+    with (
+        running_simulator(droplets=1, burst_limit=2, burst_window=60) as sim,
+        httpx.Client(base_url=sim.base_url, headers=sim.auth_headers) as client,
+    ):
+        for _ in range(3):
+            client.get("/v2/sizes")
+        [books] = httpx.get(f"{sim.base_url}/_sim/rate_limits?window=60").json().values()
+        assert books == {"served": 2, "refused": 1, "most_in_window": 2}

@@ -78,13 +78,24 @@ WITH page AS (
            CASE WHEN r.id IS NOT NULL THEN jsonb_build_object(
                {", ".join(f"'{c}', to_jsonb(r.{c})" for c in COLUMNS)}) END AS old
       FROM page
-      LEFT JOIN cloud_resources r
-             ON r.provider = %(provider)s AND r.kind = %(kind)s
-            AND r.provider_id = page.provider_id
-      LEFT JOIN cloud_project_assignments a ON a.urn = page.urn
+      -- Each page row finds its stored row (and its assignment) by one probe of a unique
+      -- index, whatever the statistics say. A LATERAL subquery kept apart by OFFSET 0 is
+      -- planned on its own with the page's key as a parameter, so the planner cannot turn
+      -- it into a read of the kind's whole table to hash or filter, as it does with a
+      -- plain join on a never-analyzed table (it expects one row for any (provider,
+      -- kind)). Not LIMIT 1: a limit scales a path's cost by the rows it expects.
+      -- inventory/tests/test_page_plan.py holds the plans to this.
+      LEFT JOIN LATERAL (
+          SELECT id, project_id, deleted_at, {_columns()} FROM cloud_resources
+           WHERE provider = %(provider)s AND kind = %(kind)s
+             AND provider_id = page.provider_id
+           OFFSET 0) r ON true
+      LEFT JOIN LATERAL (
+          SELECT project_id FROM cloud_project_assignments WHERE urn = page.urn OFFSET 0
+      ) a ON true
 ), bumped AS (
     UPDATE cloud_resources r SET last_seen_at = %(seen_at)s, stale_strike_count = 0
-      FROM joined WHERE r.id = joined.rid AND joined.unchanged
+     WHERE r.id = ANY(ARRAY(SELECT rid FROM joined WHERE unchanged))  -- by key, not a join
     RETURNING r.id
 ), inserted AS (
     INSERT INTO cloud_resources (
@@ -115,11 +126,13 @@ SELECT counts.*, changed.*
                FROM joined WHERE rid IS NOT NULL AND NOT unchanged) AS changed ON true
 """
 
-# Rows that changed or came back are written, with their events, in one statement.
+# Rows that changed or came back are written, with their events, in one statement, found
+# by the ids the page statement read (`= ANY`: by the primary key, never a join that
+# could hash the whole table).
 _WRITE_SQL = f"""
 WITH page AS (
     SELECT * FROM jsonb_to_recordset(%(rows)s::jsonb)
-        AS x({_recordset("project_id bigint", "event text", "changes jsonb")})
+        AS x({_recordset("resource_id bigint", "project_id bigint", "event text", "changes jsonb")})
 ), written AS (
     UPDATE cloud_resources AS r SET
         urn = page.urn, project_id = page.project_id,
@@ -127,13 +140,12 @@ WITH page AS (
         last_seen_at = %(seen_at)s, stale_strike_count = 0,
         deleted_at = NULL, updated_at = %(now)s
       FROM page
-     WHERE r.provider = %(provider)s AND r.kind = %(kind)s
-       AND r.provider_id = page.provider_id
-    RETURNING r.id, r.provider_id
+     WHERE r.id = ANY(ARRAY(SELECT resource_id FROM page)) AND r.id = page.resource_id
+    RETURNING r.id
 )
 INSERT INTO cloud_resource_events (resource_id, event, changes, actor, occurred_at)
 SELECT written.id, page.event, page.changes, %(actor)s, %(seen_at)s
-  FROM written JOIN page USING (provider_id)
+  FROM written JOIN page ON page.resource_id = written.id
 """
 
 _BUMP_SQL = """
@@ -192,6 +204,40 @@ def _values(row: ResourceRow) -> dict[str, Any]:
     return {c: list(row.tags) if c == "tags" else getattr(row, c) for c in COLUMNS}
 
 
+def page_statement(
+    kind: str, batch: dict[str, ResourceRow], seen_at: datetime, actor: str
+) -> tuple[str, dict[str, Any]]:
+    """The page statement and its parameters for a batch (provider_id -> row); apart so a
+    test can EXPLAIN exactly what a sync runs."""
+    return _PAGE_SQL, {
+        "rows": _dumps(
+            [{"provider_id": pid, "urn": row.urn, **_values(row)} for pid, row in batch.items()]
+        ),
+        "provider": PROVIDER_DO,
+        "kind": kind,
+        "seen_at": seen_at,
+        "now": timezone.now(),
+        "actor": actor,
+    }
+
+
+def write_statement(
+    to_write: list[dict[str, Any]], seen_at: datetime, actor: str
+) -> tuple[str, dict[str, Any]]:
+    """The statement writing the changed and restored rows `_plan_changes` planned."""
+    return _WRITE_SQL, {
+        "rows": _dumps(to_write),
+        "seen_at": seen_at,
+        "now": timezone.now(),
+        "actor": actor,
+    }
+
+
+def bump_statement(ids: list[int], seen_at: datetime) -> tuple[str, list[Any]]:
+    """Bumps rows Postgres saw differ but Python's equality did not (1 against 1.0)."""
+    return _BUMP_SQL, [seen_at, _pg_array(ids)]
+
+
 def upsert_resources(
     kind: str, rows: Iterable[ResourceRow], *, seen_at: datetime, actor: str
 ) -> UpsertOutcome:
@@ -207,39 +253,12 @@ def upsert_resources(
         # recording its new droplet) so two never both "discover" one resource; the
         # comparison reads a snapshot taken after it is granted.
         cursor.cursor.row_factory = class_row(_PageResult)
-        execute_locked(
-            cursor,
-            writer_lock_name(kind),
-            _PAGE_SQL,
-            {
-                "rows": _dumps(
-                    [
-                        {"provider_id": pid, "urn": row.urn, **_values(row)}
-                        for pid, row in batch.items()
-                    ]
-                ),
-                "provider": PROVIDER_DO,
-                "kind": kind,
-                "seen_at": seen_at,
-                "now": timezone.now(),
-                "actor": actor,
-            },
-        )
+        execute_locked(cursor, writer_lock_name(kind), *page_statement(kind, batch, seen_at, actor))
         to_write, unchanged_ids = _plan_changes(cursor.fetchall(), batch, outcome)
         if to_write:
-            cursor.execute(
-                _WRITE_SQL,
-                {
-                    "rows": _dumps(to_write),
-                    "provider": PROVIDER_DO,
-                    "kind": kind,
-                    "seen_at": seen_at,
-                    "now": timezone.now(),
-                    "actor": actor,
-                },
-            )
+            cursor.execute(*write_statement(to_write, seen_at, actor))
         if unchanged_ids:
-            cursor.execute(_BUMP_SQL, [seen_at, _pg_array(unchanged_ids)])
+            cursor.execute(*bump_statement(unchanged_ids, seen_at))
     return outcome
 
 
@@ -275,6 +294,7 @@ def _plan_changes(
         to_write.append(
             {
                 "provider_id": result.provider_id,
+                "resource_id": result.resource_id,
                 "urn": row.urn,
                 "project_id": result.project_id,
                 **_values(row),

@@ -7,8 +7,8 @@ only once a run has read every page.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import connection, transaction
@@ -37,6 +37,58 @@ RETURNING id, stale_strike_count, last_seen_at
 class StrikeOutcome:
     struck: int = 0
     deleted: int = 0
+
+
+@dataclass
+class ListingRead:
+    """One complete read of one listing, kept to tell whether DO's offsets could have
+    moved under it. Offset pagination shifts when a resource is created or destroyed
+    mid-read: a destroy before the reader's offset slides a live one back onto a page
+    already read, where no page shows it. A read that could not have shifted proves an
+    absent resource gone without asking DO about it."""
+
+    ids: set[str] = field(default_factory=set)
+    responses: int = 0
+    totals: set[int | None] = field(default_factory=set)
+    last_total: int | None = None
+    repeated: bool = False
+    arrived: bool = False
+
+    def add_page(self, ids: Iterable[str], total: int | None, *, arrivals: int = 0) -> None:
+        """One answer: its items' ids, its `meta.total`, and how many of its items are
+        new since before the read (created, or back from a tombstone)."""
+        page = set(ids)
+        self.repeated = self.repeated or not page.isdisjoint(self.ids)
+        self.arrived = self.arrived or arrivals > 0
+        self.ids |= page
+        self.totals.add(total)
+        self.last_total = total
+        self.responses += 1
+
+    @property
+    def could_have_shifted(self) -> bool:
+        if self.responses <= 1:
+            return False  # one answer is one snapshot: unpaged lists, single pages
+        return (
+            self.repeated  # a create before the offset pushed one onto the next page
+            or len(self.totals) > 1  # the account changed between two pages
+            or self.last_total is None  # no total to check the count against
+            or self.last_total != len(self.ids)
+            # An arrival can balance a departure, so the total holds while a live one
+            # slides past: a departure before the offset, a create after it.
+            or self.arrived
+        )
+
+
+@dataclass
+class StrikeCheck:
+    """How a run proved its unseen resources gone (logged with the run)."""
+
+    unseen: int = 0
+    relisted: int = 0  # listings read a second time
+    relisted_pages: int = 0
+    alive: int = 0  # absent from the first read, present in the second: slid between pages
+    uncertain: int = 0  # absent from both reads, but the second could have shifted too
 
 
 def unseen_since(kind: str, since: datetime, *, batch_size: int = 1000) -> Iterator[list[str]]:

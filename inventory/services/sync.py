@@ -20,11 +20,18 @@ from django.utils import timezone
 from arcadia.locks import session_lock
 from do_client import DONotFound, client_for
 from do_client.prefetch import prefetched
-from inventory.kinds import KINDS, KindSpec, Listing, kind_spec
+from do_client.rate_limits import counts_of
+from inventory.kinds import KINDS, KindSpec, Listing, ResourceRow, kind_spec
 from inventory.models import SyncRun
 from inventory.services.chokepoint import UpsertOutcome, upsert_resources
 from inventory.services.projects import sync_assignments, sync_projects
-from inventory.services.strikes import StrikeOutcome, strike_unseen, unseen_since
+from inventory.services.strikes import (
+    ListingRead,
+    StrikeCheck,
+    StrikeOutcome,
+    strike_unseen,
+    unseen_since,
+)
 from inventory.signals import sync_completed
 
 log = logging.getLogger(__name__)
@@ -32,6 +39,8 @@ log = logging.getLogger(__name__)
 PER_PAGE = 200
 # The run row's counters are saved at most this often while pages stream in.
 PROGRESS_EVERY_SECONDS = 5.0
+# Unseen resources struck per transaction.
+STRIKE_BATCH = 1000
 
 
 class SyncAlreadyRunning(Exception):
@@ -74,14 +83,18 @@ def run_full_sync(
             error="Abandoned: its worker stopped before finishing.",
         )
         run = SyncRun.objects.create(kind=kind, started_at=now, trigger=trigger)
+        spent_before = counts_of(client)
         try:
-            supplement = _read_everything(run, spec, client, with_projects=with_projects)
-            _strike(run, spec, client, supplement)
+            supplement, reads = _read_everything(run, spec, client, with_projects=with_projects)
+            _strike(run, spec, client, supplement, reads)
             run.status = SyncRun.Status.COMPLETED
         except Exception as exc:
             log.exception("%s sync #%s failed", kind, run.pk)
             run.status = SyncRun.Status.FAILED
             run.error = f"{exc.__class__.__name__}: {exc}"[:4000]
+        spent = counts_of(client) - spent_before
+        run.requests, run.rate_limited = spent.requests, spent.rate_limited
+        run.waited_seconds = round(spent.waited_seconds, 3)
         run.finished_at = timezone.now()
         run.save()
     if run.status == SyncRun.Status.COMPLETED:
@@ -115,73 +128,122 @@ def run_all(*, client: Any = None, trigger: str = "manual") -> list[SyncRun]:
 
 
 Supplement = Callable[[dict[str, Any]], dict[str, Any]]
+# Each listing of the kind and what its complete read saw.
+Reads = list[tuple[Listing, ListingRead]]
 
 
 def _read_everything(
     run: SyncRun, spec: KindSpec, client: Any, *, with_projects: bool
-) -> Supplement:
-    """Reads every page of every listing of the kind; returns the run's supplement so
-    the strike pass normalizes what it fetches by id the same way."""
+) -> tuple[Supplement, Reads]:
+    """Reads every page of every listing of the kind; returns the run's supplement (so
+    a second read normalizes the same way) and what each listing's read saw."""
     if with_projects:
         projects, _ = sync_projects(client, seen_at=run.started_at)
         sync_assignments(client, projects, seen_at=run.started_at)
 
     supplement = spec.supplement(client) if spec.supplement else _unchanged
     totals = UpsertOutcome()
+    reads: Reads = []
     last_progress = time.monotonic()
     for listing in spec.listings:
-        for items in _pages(client, listing):
+        read = ListingRead()
+        reads.append((listing, read))
+        for items, total in _pages(client, listing):
             rows = [spec.normalize(supplement(raw)) for raw in items]
-            totals.add(
-                upsert_resources(spec.kind, rows, seen_at=timezone.now(), actor=actor_for(run))
+            outcome = upsert_resources(
+                spec.kind, rows, seen_at=timezone.now(), actor=actor_for(run)
             )
+            read.add_page(
+                (row.provider_id for row in rows),
+                total,
+                arrivals=outcome.discovered + outcome.restored,
+            )
+            totals.add(outcome)
             run.pages += 1
             _copy_counts(run, totals)
             if time.monotonic() - last_progress >= PROGRESS_EVERY_SECONDS:
                 run.save(update_fields=["pages", "seen", "discovered", "updated", "restored"])
                 last_progress = time.monotonic()
-    return supplement
+    return supplement, reads
 
 
-def _pages(client: Any, listing: Listing) -> Iterator[list[dict[str, Any]]]:
-    """Each page of one listing as it arrives. A single-object listing (the registry)
-    is one page of one, or of none when DO answers 404 (the account has none)."""
+def _pages(client: Any, listing: Listing) -> Iterator[tuple[list[dict[str, Any]], int | None]]:
+    """Each page of one listing as it arrives, with its `meta.total`. A single-object
+    listing (the registry) is one page of one, or of none when DO answers 404 (the
+    account has none)."""
     if listing.single:
         try:
-            yield [client.get_key(listing.path, listing.key)]
+            yield [client.get_key(listing.path, listing.key)], None
         except DONotFound:
-            yield []
+            yield [], None
         return
     pages = client.iter_pages(
         listing.path, listing.key, params=listing.params or None, per_page=PER_PAGE
     )
     for page in prefetched(pages):
-        yield page.items
+        yield page.items, page.total
 
 
 def _unchanged(raw: dict[str, Any]) -> dict[str, Any]:
     return raw
 
 
-def _strike(run: SyncRun, spec: KindSpec, client: Any, supplement: Supplement) -> None:
-    """Strikes what the complete run did not see, after checking each one by id.
+def _strike(
+    run: SyncRun, spec: KindSpec, client: Any, supplement: Supplement, reads: Reads
+) -> None:
+    """Strikes what the complete run did not see, at no cost per resource.
 
-    Offset pagination shifts when a resource is created or destroyed mid-read, so a live
-    resource can slip between two pages; asking DO for it by id tells "missed" from
-    "gone". A missed one is written through the chokepoint like any sighting."""
-    totals = StrikeOutcome()
+    A read that could not have shifted proves the unseen gone with no request. Each
+    listing that could have is read once more (the same pages: DO has no ids-only
+    listing); an unseen resource in that second read slid between pages and is written
+    through the chokepoint like any sighting; one absent from both is gone, unless the
+    second read could have shifted too: then nobody absent is struck this run, so a
+    live resource never is (the next run looks again)."""
+    unseen = {
+        provider_id for batch in unseen_since(spec.kind, run.started_at) for provider_id in batch
+    }
+    check = StrikeCheck(unseen=len(unseen))
+    alive: dict[str, ResourceRow] = {}
+    settled = True
+    for listing, first in reads:
+        if not unseen or not first.could_have_shifted:
+            continue
+        second = ListingRead()
+        for items, total in _pages(client, listing):
+            rows = [spec.normalize(supplement(raw)) for raw in items]
+            ids = [row.provider_id for row in rows]
+            # New since the first read, not one it missed: may balance a departure.
+            arrivals = sum(1 for i in ids if i not in first.ids and i not in unseen)
+            second.add_page(ids, total, arrivals=arrivals)
+            alive.update((row.provider_id, row) for row in rows if row.provider_id in unseen)
+        check.relisted += 1
+        check.relisted_pages += second.responses
+        settled = settled and not second.could_have_shifted
+
     found = UpsertOutcome()
-    for provider_ids in unseen_since(spec.kind, run.started_at):
-        gone: list[str] = []
-        alive = []
-        for provider_id in provider_ids:
-            try:
-                alive.append(spec.normalize(supplement(spec.fetch(client, provider_id))))
-            except DONotFound:
-                gone.append(provider_id)
-        found.add(upsert_resources(spec.kind, alive, seen_at=timezone.now(), actor=actor_for(run)))
+    rows = list(alive.values())
+    for start in range(0, len(rows), PER_PAGE):
+        found.add(
+            upsert_resources(
+                spec.kind,
+                rows[start : start + PER_PAGE],
+                seen_at=timezone.now(),
+                actor=actor_for(run),
+            )
+        )
+    check.alive = len(alive)
+    gone = sorted(unseen - alive.keys())
+    if not settled:
+        check.uncertain, gone = len(gone), []
+
+    totals = StrikeOutcome()
+    for start in range(0, len(gone), STRIKE_BATCH):
         outcome = strike_unseen(
-            spec.kind, gone, run_started_at=run.started_at, at=timezone.now(), actor=actor_for(run)
+            spec.kind,
+            gone[start : start + STRIKE_BATCH],
+            run_started_at=run.started_at,
+            at=timezone.now(),
+            actor=actor_for(run),
         )
         totals.struck += outcome.struck
         totals.deleted += outcome.deleted
@@ -190,6 +252,34 @@ def _strike(run: SyncRun, spec: KindSpec, client: Any, supplement: Supplement) -
     run.updated += found.updated
     run.restored += found.restored
     run.struck, run.deleted = totals.struck, totals.deleted
+    _log_check(run, check, totals)
+
+
+def _log_check(run: SyncRun, check: StrikeCheck, totals: StrikeOutcome) -> None:
+    if not check.unseen:
+        return
+    how = (
+        f"re-read {check.relisted} listing(s) ({check.relisted_pages} pages)"
+        if check.relisted
+        else "no listing could have shifted, no request"
+    )
+    log.info(
+        "%s sync #%s: %d unseen; %s; %d slid between pages, %d struck, %d tombstoned",
+        run.kind,
+        run.pk,
+        check.unseen,
+        how,
+        check.alive,
+        totals.struck,
+        totals.deleted,
+    )
+    if check.uncertain:
+        log.warning(
+            "%s sync #%s: the second listing shifted too; %d unseen left unstruck this run",
+            run.kind,
+            run.pk,
+            check.uncertain,
+        )
 
 
 def _copy_counts(run: SyncRun, totals: UpsertOutcome) -> None:

@@ -89,3 +89,10 @@ def test_events_cannot_be_changed_or_deleted_from_the_console(console, resource)
     assert console.post(change, {"actor": "x"}).status_code == 403
     assert console.post(delete, {"post": "yes"}).status_code == 403
     assert CloudResourceEvent.objects.filter(pk=event.pk, actor="sync:droplet#7").exists()
+
+
+def test_sync_run_list_shows_requests_429s_and_waits(console, resource):
+    SyncRun.objects.update(requests=517, rate_limited=0, waited_seconds=58.25)
+    body = console.get(reverse("admin:inventory_syncrun_changelist")).content.decode()
+    assert "Rate limited" in body and "Waited seconds" in body
+    assert "517" in body and "58.25" in body

@@ -193,10 +193,11 @@ def test_sync_that_fails_part_way_strikes_nobody_and_records_the_failure(faults,
 class _ShiftWhileReading:
     """Destroys a droplet already read and creates a new one while pages are read, so
     DO's offsets shift under the reader (one droplet slides back onto a page already
-    read)."""
+    read). Only the first read shifts: the droplet is destroyed once."""
 
     def __init__(self, client, sim, destroy: int):
         self._client, self._sim, self._destroy = client, sim, destroy
+        self._shifted = False
 
     def __getattr__(self, name):
         return getattr(self._client, name)
@@ -204,7 +205,9 @@ class _ShiftWhileReading:
     def iter_pages(self, path, key, **kwargs):
         for number, page in enumerate(self._client.iter_pages(path, key, **kwargs)):
             yield page
-            if key == "droplets" and not kwargs.get("params") and number == 0:
+            first_page = key == "droplets" and not kwargs.get("params") and number == 0
+            if first_page and not self._shifted:
+                self._shifted = True
                 self._sim.state.oob_delete(self._destroy)
                 self._sim.state.oob_add_droplets(1)
 

@@ -177,3 +177,16 @@ def test_token_authentication_works(world):
     client.credentials(HTTP_AUTHORIZATION=f"Token {issue_api_token(user)}")
 
     assert len(ids(client.get("/api/v1/inventory/resources"))) == 2
+
+
+def test_sync_runs_show_what_they_cost_the_token():
+    SyncRun.objects.create(
+        kind="droplet",
+        status="completed",
+        started_at=timezone.now(),
+        requests=512,
+        rate_limited=0,
+        waited_seconds=61.5,
+    )
+    [run] = api_as(PlatformAdminFactory()).get("/api/v1/inventory/sync-runs").json()["results"]
+    assert (run["requests"], run["rate_limited"], run["waited_seconds"]) == (512, 0, 61.5)

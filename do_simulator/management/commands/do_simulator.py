@@ -47,6 +47,15 @@ class Command(BaseCommand):
         )
         parser.add_argument("--rate-limit", type=int, default=5000, help="Requests per hour.")
         parser.add_argument(
+            "--rate-window", type=float, default=3600.0, help="The hourly window, in seconds."
+        )
+        parser.add_argument(
+            "--burst-limit", type=int, default=250, help="Requests per burst window (DO: 250)."
+        )
+        parser.add_argument(
+            "--burst-window", type=float, default=60.0, help="The burst window, in seconds."
+        )
+        parser.add_argument(
             "--gpu-droplets", type=int, default=3, help="GPU droplets in the seeded fleet."
         )
         parser.add_argument(
@@ -75,6 +84,9 @@ class Command(BaseCommand):
             token=token,
             action_seconds=options["action_seconds"],
             rate_limit=options["rate_limit"],
+            rate_window=options["rate_window"],
+            burst_limit=options["burst_limit"],
+            burst_window=options["burst_window"],
             resources=resources,
         )
         try:
