@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from arcadia.api_root import APIRoot
 from arcadia.health import healthz
 
 admin.site.site_header = "Arcadia operator console"
@@ -9,6 +10,7 @@ admin.site.site_title = "Arcadia"
 admin.site.index_title = "Inventory, drift, provisioning and billing"
 
 api_v1: list[URLPattern | URLResolver] = [
+    path("", APIRoot.as_view(), name="api-root"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves its start-up script as a file: the CSP allows no inline script.
     path("schema/ui/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="schema-ui"),

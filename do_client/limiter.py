@@ -13,8 +13,8 @@ ceiling per purpose below the shared limit (the reserve) and a correction from D
 script is ~30 lines.
 
 - **Reserve.** ``DO_API_RESERVE`` maps a purpose to the share of each window kept for it:
-  ``{"provisioning": 0.10, "billing": 0.05}``. A purpose may fill a window only up to the
-  limit less every *other* purpose's share: a sync stops at 85%, provisioning at 95%.
+  ``{"provisioning": 0.04, "billing": 0.02}``. A purpose may fill a window only up to the
+  limit less every *other* purpose's share: a sync stops at 94%, provisioning at 98%.
 - **Correction.** DO's headers describe the hourly window as DO sees it (other clients on
   the token, requests made before the limiter existed). When DO says fewer remain than we
   count, we add placeholder requests that expire at DO's ``ratelimit-reset``: DO is right.

@@ -45,7 +45,16 @@ UNSAFE = ("post", "put", "patch", "delete")
 
 # Routes that hold no other tenant's object, by URL name: the caller's own account and
 # tokens, the schema and its page, DRF's login pages.
-EXEMPT = {"me", "token-revoke", "token-revoke-all", "schema", "schema-ui", "login", "logout"}
+EXEMPT = {
+    "api-root",  # links only
+    "me",
+    "token-revoke",
+    "token-revoke-all",
+    "schema",
+    "schema-ui",
+    "login",
+    "logout",
+}
 
 
 def _invoice(a: Tenant) -> Invoice:

@@ -1,7 +1,10 @@
 """One process's share of bench/sync/limits.py: syncs kinds through `client_for("sync")`
 (the shared Redis limiter, DO's real limits) and prints its cost as JSON.
 
-python -m bench.sync.limits_phase --url URL --kinds droplet[,volume] --prefix P [--projects]
+python -m bench.sync.limits_phase --url URL --kinds droplet[,volume]|projects --prefix P
+    [--projects]
+
+`--kinds projects`: only the fan-out's project step (projects and every kind's assignments).
 """
 
 from __future__ import annotations
@@ -17,7 +20,27 @@ django.setup()
 from django.conf import settings  # noqa: E402
 
 from do_client import client_for  # noqa: E402
-from inventory.services.sync import run_full_sync  # noqa: E402
+from do_client.rate_limits import counts_of  # noqa: E402
+from inventory.models import CloudProjectAssignment  # noqa: E402
+from inventory.services.sync import run_full_sync, sync_projects_once  # noqa: E402
+
+
+def projects_only(client) -> dict[str, object]:
+    """The fan-out's first step alone: projects and every kind's assignments, once."""
+    before = counts_of(client)
+    started = time.perf_counter()
+    assert sync_projects_once(client), "the project sync failed"
+    wall = time.perf_counter() - started
+    spent = counts_of(client) - before
+    return {
+        "kinds": "projects",
+        "wall": wall,
+        "seen": CloudProjectAssignment.objects.count(),
+        "pages": spent.requests,
+        "requests": spent.requests,
+        "rate_limited": spent.rate_limited,
+        "waited": spent.waited_seconds,
+    }
 
 
 def main() -> None:
@@ -33,6 +56,9 @@ def main() -> None:
     settings.DO_API_TOKEN = "sim-token"
     settings.CACHES["default"]["KEY_PREFIX"] = args.prefix
     client = client_for("sync")
+    if args.kinds == "projects":
+        print(json.dumps(projects_only(client)))
+        return
     started = time.perf_counter()
     runs = [
         run_full_sync(kind, client=client, trigger="bench", with_projects=args.projects)

@@ -37,10 +37,16 @@ TARGETS = {"first sync": 0.7, "unchanged": 1.0, "1% changed": 0.9}
 
 
 def create_raw_table() -> None:
-    """The raw baseline's table: cloud_resources' columns, defaults and indexes, empty and
-    never analyzed, so both writers start from the same state."""
+    """The raw baseline's table: cloud_resources' columns, defaults, indexes and storage
+    parameters, empty and never analyzed, so both writers start from the same state."""
     with psycopg.connect(BENCH_DATABASE_URL, autocommit=True) as conn:
         conn.execute(f"CREATE TABLE {RAW_TABLE} (LIKE cloud_resources INCLUDING ALL)")
+        # LIKE copies no storage parameters: the same fillfactor (migration 0004) too.
+        (options,) = conn.execute(
+            "SELECT reloptions FROM pg_class WHERE relname = 'cloud_resources'"
+        ).fetchone()
+        if options:
+            conn.execute(f"ALTER TABLE {RAW_TABLE} SET ({', '.join(options)})")
 
 
 def change_one_percent(url: str, table_name: str, mark: str) -> int:

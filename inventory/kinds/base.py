@@ -97,6 +97,19 @@ def fetch_by(path: str, key: str) -> Fetch:
     return fetch
 
 
+class PageSupplement:
+    """What a sync run adds to each page's raw objects before they are normalized; this
+    one adds nothing. `read_in_full`: the run read the whole supplementary listing (the
+    run row records it, so the next runs know when it is due again)."""
+
+    @property
+    def read_in_full(self) -> bool:
+        return False
+
+    def __call__(self, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return items
+
+
 @dataclass(frozen=True)
 class KindSpec:
     """How to list, fetch and normalize one kind through the DO API."""
@@ -106,9 +119,9 @@ class KindSpec:
     normalize: Callable[[dict[str, Any]], ResourceRow]
     # Fetches one resource by id (raising DONotFound when DO no longer has it).
     fetch: Fetch
-    # Reads, once per sync, what DO serves beside the kind's own objects (a droplet's
-    # backup policy) and returns what adds it to each raw object before `normalize`.
-    supplement: Callable[[Any], Callable[[dict[str, Any]], dict[str, Any]]] | None = None
+    # Built once per sync run with the run's client: adds to each page's raw objects,
+    # before `normalize`, what DO serves beside them (a droplet's backup policy).
+    supplement: Callable[[Any], PageSupplement] | None = None
 
     @property
     def list_path(self) -> str:

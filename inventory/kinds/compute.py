@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-from do_client import DOBadResponse, DONotFound
+from inventory.kinds.backup_policies import BACKUP_POLICY_KEY, BackupPolicies
 from inventory.kinds.base import (
     KindSpec,
     Listing,
@@ -18,11 +17,6 @@ from inventory.kinds.base import (
     sorted_ids,
 )
 from inventory.models import Kind
-
-# The key under which the sync hands a droplet its backup policy record (read from
-# `GET /v2/droplets/backups/policies`, one paged listing per sync): DO's droplet object
-# itself carries no policy.
-BACKUP_POLICY_KEY = "_arcadia_backup_policy"
 
 
 def _ip(networks: dict[str, Any], version: str, kind: str) -> str | None:
@@ -144,7 +138,7 @@ DROPLET = KindSpec(
     ),
     normalize=normalize_droplet,
     fetch=fetch_by("/v2/droplets/{id}", "droplet"),
-    supplement=lambda client: backup_policies(client),
+    supplement=BackupPolicies,
 )
 
 AUTOSCALE_POOL = KindSpec(
@@ -153,35 +147,3 @@ AUTOSCALE_POOL = KindSpec(
     normalize=normalize_autoscale_pool,
     fetch=fetch_by("/v2/droplets/autoscale/{id}", "autoscale_pool"),
 )
-
-
-BACKUP_POLICIES_PATH = "/v2/droplets/backups/policies"
-
-
-def backup_policies(client: Any) -> Callable[[dict[str, Any]], dict[str, Any]]:
-    """Every droplet's backup policy, from one paged listing per sync (not one request
-    per droplet). `policies` is a map keyed by droplet id, not a list
-    (droplets/responses/all_droplet_backup_policies.yml), so the pages are read here.
-    An account (or simulator) that does not serve the listing (404) leaves every
-    droplet's `backup_policy` None; any other failure fails the droplet sync, so a
-    blip never rewrites every droplet's policy to None."""
-    policies: dict[str, dict[str, Any]] = {}
-    page = 1
-    while True:
-        try:
-            body = client.request(
-                "GET", BACKUP_POLICIES_PATH, params={"page": page, "per_page": 200}
-            )
-        except DONotFound:
-            return lambda raw: raw
-        if not isinstance(body, dict) or not isinstance(body.get("policies"), dict):
-            raise DOBadResponse(f"GET {BACKUP_POLICIES_PATH}: response has no 'policies' map")
-        policies.update({str(k): v for k, v in body["policies"].items()})
-        if not ((body.get("links") or {}).get("pages") or {}).get("next") or page >= 10_000:
-            break
-        page += 1
-
-    def add_policy(raw: dict[str, Any]) -> dict[str, Any]:
-        return {**raw, BACKUP_POLICY_KEY: policies.get(str(raw.get("id")))}
-
-    return add_policy

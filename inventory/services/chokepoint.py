@@ -74,9 +74,7 @@ WITH page AS (
                  IS NOT DISTINCT FROM
                  ({", ".join("page.tag_array" if c == "tags" else f"page.{c}" for c in COLUMNS)})
              AND COALESCE(a.project_id, r.project_id) IS NOT DISTINCT FROM r.project_id
-             AS unchanged,
-           CASE WHEN r.id IS NOT NULL THEN jsonb_build_object(
-               {", ".join(f"'{c}', to_jsonb(r.{c})" for c in COLUMNS)}) END AS old
+             AS unchanged
       FROM page
       -- Each page row finds its stored row (and its assignment) by one probe of a unique
       -- index, whatever the statistics say. A LATERAL subquery kept apart by OFFSET 0 is
@@ -122,7 +120,11 @@ WITH page AS (
 SELECT counts.*, changed.*
   FROM counts
   LEFT JOIN (SELECT provider_id, rid AS resource_id, old_project, project_id, deleted_at,
-                    old::text AS old
+                    -- the stored values, built only for the few rows that differ (by
+                    -- primary key; the statement's snapshot, before its own writes)
+                    (SELECT jsonb_build_object(
+                         {", ".join(f"'{c}', to_jsonb(o.{c})" for c in COLUMNS)})::text
+                       FROM cloud_resources o WHERE o.id = joined.rid) AS old
                FROM joined WHERE rid IS NOT NULL AND NOT unchanged) AS changed ON true
 """
 

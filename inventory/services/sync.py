@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 from django.utils import timezone
@@ -21,7 +22,7 @@ from arcadia.locks import session_lock
 from do_client import DONotFound, client_for
 from do_client.prefetch import prefetched
 from do_client.rate_limits import counts_of
-from inventory.kinds import KINDS, KindSpec, Listing, ResourceRow, kind_spec
+from inventory.kinds import KINDS, KindSpec, Listing, PageSupplement, ResourceRow, kind_spec
 from inventory.models import SyncRun
 from inventory.services.chokepoint import UpsertOutcome, upsert_resources
 from inventory.services.projects import sync_assignments, sync_projects
@@ -87,6 +88,7 @@ def run_full_sync(
         try:
             supplement, reads = _read_everything(run, spec, client, with_projects=with_projects)
             _strike(run, spec, client, supplement, reads)
+            run.supplement_read = supplement.read_in_full
             run.status = SyncRun.Status.COMPLETED
         except Exception as exc:
             log.exception("%s sync #%s failed", kind, run.pk)
@@ -107,10 +109,8 @@ def sync_projects_once(client: Any) -> bool:
     kinds: DO's project resources list every kind's URNs together, so one read serves
     them all (instead of one per kind). False when it failed: each kind's run then
     reads them itself and records the failure as its own."""
-    seen_at = timezone.now()
     try:
-        projects, _ = sync_projects(client, seen_at=seen_at)
-        sync_assignments(client, projects, seen_at=seen_at)
+        _mirror_projects(client, seen_at=timezone.now())
     except Exception:
         log.exception("project sync ahead of every kind failed")
         return False
@@ -127,21 +127,19 @@ def run_all(*, client: Any = None, trigger: str = "manual") -> list[SyncRun]:
     ]
 
 
-Supplement = Callable[[dict[str, Any]], dict[str, Any]]
 # Each listing of the kind and what its complete read saw.
 Reads = list[tuple[Listing, ListingRead]]
 
 
 def _read_everything(
     run: SyncRun, spec: KindSpec, client: Any, *, with_projects: bool
-) -> tuple[Supplement, Reads]:
+) -> tuple[PageSupplement, Reads]:
     """Reads every page of every listing of the kind; returns the run's supplement (so
     a second read normalizes the same way) and what each listing's read saw."""
     if with_projects:
-        projects, _ = sync_projects(client, seen_at=run.started_at)
-        sync_assignments(client, projects, seen_at=run.started_at)
+        _mirror_projects(client, seen_at=run.started_at)
 
-    supplement = spec.supplement(client) if spec.supplement else _unchanged
+    supplement = spec.supplement(client) if spec.supplement else PageSupplement()
     totals = UpsertOutcome()
     reads: Reads = []
     last_progress = time.monotonic()
@@ -149,7 +147,7 @@ def _read_everything(
         read = ListingRead()
         reads.append((listing, read))
         for items, total in _pages(client, listing):
-            rows = [spec.normalize(supplement(raw)) for raw in items]
+            rows = [spec.normalize(raw) for raw in supplement(items)]
             outcome = upsert_resources(
                 spec.kind, rows, seen_at=timezone.now(), actor=actor_for(run)
             )
@@ -165,6 +163,12 @@ def _read_everything(
                 run.save(update_fields=["pages", "seen", "discovered", "updated", "restored"])
                 last_progress = time.monotonic()
     return supplement, reads
+
+
+def _mirror_projects(client: Any, *, seen_at: datetime) -> None:
+    """Projects, then every kind's assignments to them."""
+    projects, _ = sync_projects(client, seen_at=seen_at)
+    sync_assignments(client, projects, seen_at=seen_at)
 
 
 def _pages(client: Any, listing: Listing) -> Iterator[tuple[list[dict[str, Any]], int | None]]:
@@ -184,12 +188,8 @@ def _pages(client: Any, listing: Listing) -> Iterator[tuple[list[dict[str, Any]]
         yield page.items, page.total
 
 
-def _unchanged(raw: dict[str, Any]) -> dict[str, Any]:
-    return raw
-
-
 def _strike(
-    run: SyncRun, spec: KindSpec, client: Any, supplement: Supplement, reads: Reads
+    run: SyncRun, spec: KindSpec, client: Any, supplement: PageSupplement, reads: Reads
 ) -> None:
     """Strikes what the complete run did not see, at no cost per resource.
 
@@ -210,7 +210,7 @@ def _strike(
             continue
         second = ListingRead()
         for items, total in _pages(client, listing):
-            rows = [spec.normalize(supplement(raw)) for raw in items]
+            rows = [spec.normalize(raw) for raw in supplement(items)]
             ids = [row.provider_id for row in rows]
             # New since the first read, not one it missed: may balance a departure.
             arrivals = sum(1 for i in ids if i not in first.ids and i not in unseen)
