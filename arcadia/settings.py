@@ -222,6 +222,11 @@ DO_API_RESERVE = {"provisioning": 0.04, "billing": 0.02}
 # after they take their slot.
 DO_API_RATE_MARGIN_SECONDS = float(os.environ.get("DO_API_RATE_MARGIN_SECONDS", "1"))
 DO_API_RATE_LIMIT_REDIS_URL = os.environ.get("DO_API_RATE_LIMIT_REDIS_URL", CACHE_URL)
+# How often a droplet sync reads every backup policy in full; in between it carries the
+# stored ones forward (inventory/kinds/backup_policies.py). A plan change shows this late.
+INVENTORY_BACKUP_POLICIES_REFRESH_SECONDS = float(
+    os.environ.get("INVENTORY_BACKUP_POLICIES_REFRESH_SECONDS", str(6 * 3600))
+)
 # Off: no shared limiter (DO's 429s and the client's retries only).
 DO_API_PACING = os.environ.get("DO_API_PACING", "true").lower() not in ("0", "false", "no")
 

@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import URLPattern, URLResolver, include, path
+from django.urls import URLPattern, URLResolver, include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from arcadia.api_root import APIRoot
@@ -10,7 +10,6 @@ admin.site.site_title = "Arcadia"
 admin.site.index_title = "Inventory, drift, provisioning and billing"
 
 api_v1: list[URLPattern | URLResolver] = [
-    path("", APIRoot.as_view(), name="api-root"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves its start-up script as a file: the CSP allows no inline script.
     path("schema/ui/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="schema-ui"),
@@ -25,6 +24,8 @@ api_v1: list[URLPattern | URLResolver] = [
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    # With or without its slash, as the routers' collections are (`/?$`).
+    re_path(r"^api/v1/?$", APIRoot.as_view(), name="api-root"),
     path("api/v1/", include(api_v1)),
     path("api/v1/auth/", include("rest_framework.urls")),
 ]

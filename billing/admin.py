@@ -5,10 +5,13 @@ operator's to edit."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
-from django.db.models import Count, QuerySet
+from django.core.paginator import Paginator
+from django.db.models import Count, Q, QuerySet, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
@@ -18,6 +21,7 @@ from django.utils.safestring import mark_safe
 from arcadia.admin import ViewOnlyAdmin, ViewOnlyInline
 from arcadia.errors import DomainError, InvalidInput
 from billing.exports import invoice_csv, invoice_csv_filename
+from billing.meters import PRODUCT_LABEL
 from billing.models import (
     INVOICE_FIELDS,
     LINE_FIELDS,
@@ -32,19 +36,50 @@ from billing.models import (
     ProviderInvoiceItem,
     Reconciliation,
     ReconciliationLine,
+    ReconciliationReason,
+    ReconciliationStatus,
 )
 from billing.services.accounts import save_account
 from billing.services.credits import grant_credit, validate_credit
 from billing.services.invoices import finalize, void
+from billing.services.prices import set_price
 from tenants.admin import ConfigHistoryMixin
 from tenants.roles import is_platform_admin
 
+# Lines per page on an invoice's or a reconciliation's page and in their changelists: the
+# page stays a screen or two tall whatever the count (thousands of lines in a month).
+LINES_PER_PAGE = 50
+MONEY_FIELDS = ("subtotal", "credits_total", "total")
 
-class InvoiceLineInline(ViewOnlyInline):
-    model = InvoiceLine
-    fields = LINE_FIELDS
-    readonly_fields = fields
-    ordering = ["id"]
+
+def money(amount, currency: str) -> str:
+    """Money as people read it: two decimals, thousands grouped, the currency after."""
+    return f"{amount:,.2f} {currency}"
+
+
+def _number(value) -> str:
+    """A quantity or unit price without trailing zeros (0.0089300000 -> 0.00893)."""
+    return format(value.normalize(), "f")
+
+
+def _page(request: HttpRequest, queryset: QuerySet, param: str):
+    return Paginator(queryset, LINES_PER_PAGE).get_page(request.GET.get(param))
+
+
+def _line_row(line: InvoiceLine) -> dict[str, str]:
+    """An invoice line as the console shows it (money at two decimals with currency)."""
+    return {
+        "product": PRODUCT_LABEL.get(line.product, line.product),
+        "description": line.description or f"{line.urn} ({line.size_slug})",
+        "project": line.project_name,
+        "quantity": f"{_number(line.quantity)} {line.unit}",
+        "unit_price": f"{_number(line.unit_price)} {line.currency}/{_per(line.unit)}",
+        "amount": money(line.amount, line.currency),
+    }
+
+
+def _per(unit: str) -> str:
+    return "GiB-month" if unit == "GiB-months" else "hour"
 
 
 class CreditApplicationInline(ViewOnlyInline):
@@ -79,10 +114,9 @@ class InvoiceAdmin(ViewOnlyAdmin):
         "status",
         "rule",
         "line_count",
-        "subtotal",
-        "credits_total",
-        "total",
-        "currency",
+        "subtotal_money",
+        "credits_money",
+        "total_money",
         "csv_link",
     ]
     list_filter = ["status", "period_start", "rule", "currency", "tenant"]
@@ -91,9 +125,54 @@ class InvoiceAdmin(ViewOnlyAdmin):
     ordering = ["-period_start", "tenant__name", "id"]
     action_form = VoidActionForm
     actions = ["finalize_selected", "void_selected", "download_csv"]
-    inlines = [InvoiceLineInline, CreditApplicationInline]
-    readonly_fields = [*INVOICE_FIELDS, "finalized_by", "voided_by", "draft_history", "csv_link"]
+    # Lines are not an inline: the change form shows one page of them under the totals
+    # (`change_view`), and the lines changelist all of them, filtered by invoice.
+    inlines = [CreditApplicationInline]
+    readonly_fields = [
+        *(f for f in INVOICE_FIELDS if f not in MONEY_FIELDS),
+        "subtotal_money",
+        "credits_money",
+        "total_money",
+        "finalized_by",
+        "voided_by",
+        "draft_history",
+        "csv_link",
+        "lines_link",
+    ]
     fields = tuple(readonly_fields)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        invoice = self.get_object(request, object_id)
+        if invoice is not None:
+            page = _page(request, invoice.lines.order_by("id"), "lines_page")
+            extra_context = {
+                **(extra_context or {}),
+                "line_page": page,
+                "line_rows": [_line_row(line) for line in page],
+                "totals": [
+                    ("Subtotal", money(invoice.subtotal, invoice.currency)),
+                    ("Credits applied", money(invoice.credits_total, invoice.currency)),
+                    ("Total", money(invoice.total, invoice.currency)),
+                ],
+            }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    @admin.display(description="Subtotal", ordering="subtotal")
+    def subtotal_money(self, obj: Invoice) -> str:
+        return money(obj.subtotal, obj.currency)
+
+    @admin.display(description="Credits", ordering="credits_total")
+    def credits_money(self, obj: Invoice) -> str:
+        return money(obj.credits_total, obj.currency)
+
+    @admin.display(description="Total", ordering="total")
+    def total_money(self, obj: Invoice) -> str:
+        return money(obj.total, obj.currency)
+
+    @admin.display(description="All lines")
+    def lines_link(self, obj: Invoice) -> str:
+        url = reverse("admin:billing_invoiceline_changelist")
+        return format_html('<a href="{}?invoice__id__exact={}">every line</a>', url, obj.pk)
 
     @admin.display(description="Draft history")
     def draft_history(self, obj: Invoice) -> str:
@@ -101,8 +180,16 @@ class InvoiceAdmin(ViewOnlyAdmin):
         return (
             format_html_join(
                 mark_safe("<br>"),
-                "{} by {} at {}",
-                ((c.what, c.actor, f"{c.occurred_at:%Y-%m-%d %H:%M:%S}") for c in changes),
+                "{} by {} at {}{}",
+                (
+                    (
+                        c.what,
+                        c.actor,
+                        f"{c.occurred_at:%Y-%m-%d %H:%M:%S}",
+                        f": {c.note}" * bool(c.note),
+                    )
+                    for c in changes
+                ),
             )
             or "-"
         )
@@ -193,19 +280,82 @@ class InvoiceAdmin(ViewOnlyAdmin):
         return response
 
 
-class ReconciliationLineInline(ViewOnlyInline):
-    model = ReconciliationLine
-    fields = (
-        "status",
-        "provider_resource_id",
-        "resource",
+@admin.register(InvoiceLine)
+class InvoiceLineAdmin(ViewOnlyAdmin):
+    """Every line of an invoice, paginated (the invoice's page links here)."""
+
+    list_display = [
+        "product_label",
         "description",
-        "our_cost",
-        "provider_amount",
-        "difference",
+        "project_name",
+        "quantity_unit",
+        "unit_price_text",
+        "amount_money",
+        "invoice",
+    ]
+    list_filter = ["product", "unit"]
+    list_select_related = ["invoice", "invoice__tenant"]
+    list_per_page = LINES_PER_PAGE
+    search_fields = ["urn", "description", "project_name"]
+    ordering = ["invoice_id", "id"]
+    readonly_fields = ["invoice", *LINE_FIELDS]
+    fields = tuple(readonly_fields)
+
+    @admin.display(description="Product", ordering="product")
+    def product_label(self, obj: InvoiceLine) -> str:
+        return _line_row(obj)["product"]
+
+    @admin.display(description="Quantity", ordering="quantity")
+    def quantity_unit(self, obj: InvoiceLine) -> str:
+        return _line_row(obj)["quantity"]
+
+    @admin.display(description="Unit price", ordering="unit_price")
+    def unit_price_text(self, obj: InvoiceLine) -> str:
+        return _line_row(obj)["unit_price"]
+
+    @admin.display(description="Amount", ordering="amount")
+    def amount_money(self, obj: InvoiceLine) -> str:
+        return money(obj.amount, obj.currency)
+
+
+def _groups(reconciliation: Reconciliation) -> list[dict]:
+    """The lines by (status, product): how many, their money, and their reasons."""
+    lines = reconciliation.lines.order_by()
+    rows = (
+        lines.values("status", "product")
+        .annotate(
+            n=Count("id"),
+            ours=Sum("our_cost"),
+            theirs=Sum("provider_amount"),
+            difference=Sum("difference"),
+        )
+        .order_by("status", "product")
     )
-    readonly_fields = fields
-    ordering = ["status", "id"]
+    reasons: dict[tuple[str, str], list[str]] = {}
+    for row in (
+        lines.exclude(reason="")
+        .values("status", "product", "reason")
+        .annotate(n=Count("id"))
+        .order_by("status", "product", "reason")
+    ):
+        label = ReconciliationReason(row["reason"]).label
+        reasons.setdefault((row["status"], row["product"]), []).append(f"{label} ({row['n']})")
+    url = reverse("admin:billing_reconciliationline_changelist")
+    currency = reconciliation.currency
+    return [
+        {
+            "status": ReconciliationStatus(row["status"]).label,
+            "product": row["product"] or "-",
+            "count": row["n"],
+            "ours": money(row["ours"], currency),
+            "theirs": money(row["theirs"], currency),
+            "difference": money(row["difference"], currency),
+            "reasons": "; ".join(reasons.get((row["status"], row["product"]), [])) or "-",
+            "url": f"{url}?reconciliation__id__exact={reconciliation.pk}"
+            f"&status__exact={row['status']}&product__exact={row['product']}",
+        }
+        for row in rows
+    ]
 
 
 @admin.register(Reconciliation)
@@ -213,9 +363,9 @@ class ReconciliationAdmin(ViewOnlyAdmin):
     list_display = [
         "id",
         "month",
-        "our_total",
-        "provider_total",
-        "difference",
+        "ours_money",
+        "theirs_money",
+        "difference_money",
         "tolerance",
         "mismatches",
         "lines_link",
@@ -225,55 +375,109 @@ class ReconciliationAdmin(ViewOnlyAdmin):
     readonly_fields = [
         "period_start",
         "provider_invoice",
-        "currency",
-        "our_total",
-        "provider_total",
-        "difference",
+        "ours_money",
+        "theirs_money",
+        "difference_money",
         "tolerance",
         "actor",
         "created_at",
         "lines_link",
     ]
     fields = tuple(readonly_fields)
-    inlines = [ReconciliationLineInline]
 
     def get_queryset(self, request):
-        from django.db.models import Q
-
         return (
             super()
             .get_queryset(request)
             .annotate(not_matched=Count("lines", filter=~Q(lines__status="matched")))
         )
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # Not an inline of every line (20,000 px for a demo month): the groups, then one
+        # page of lines in the same order (status, product).
+        reconciliation = self.get_object(request, object_id)
+        if reconciliation is not None:
+            lines = reconciliation.lines.select_related("resource").order_by(
+                "status", "product", "id"
+            )
+            page = _page(request, lines, "lines_page")
+            currency = reconciliation.currency
+            extra_context = {
+                **(extra_context or {}),
+                "groups": _groups(reconciliation),
+                "line_page": page,
+                "line_rows": [
+                    {
+                        "status": line.get_status_display(),
+                        "product": line.product or "-",
+                        "resource_id": line.provider_resource_id,
+                        "description": line.description,
+                        "ours": money(line.our_cost, currency),
+                        "theirs": money(line.provider_amount, currency),
+                        "difference": money(line.difference, currency),
+                        "reason": line.get_reason_display() or "-",
+                    }
+                    for line in page
+                ],
+            }
+        return super().change_view(request, object_id, form_url, extra_context)
+
     @admin.display(description="Month", ordering="period_start")
     def month(self, obj: Reconciliation) -> str:
         return f"{obj.period_start:%Y-%m}"
+
+    @admin.display(description="Ours", ordering="our_total")
+    def ours_money(self, obj: Reconciliation) -> str:
+        return money(obj.our_total, obj.currency)
+
+    @admin.display(description="DO's", ordering="provider_total")
+    def theirs_money(self, obj: Reconciliation) -> str:
+        return money(obj.provider_total, obj.currency)
+
+    @admin.display(description="Difference (ours - DO's)", ordering="difference")
+    def difference_money(self, obj: Reconciliation) -> str:
+        return money(obj.difference, obj.currency)
 
     @admin.display(description="Not matched", ordering="not_matched")
     def mismatches(self, obj: Reconciliation) -> int:
         return obj.not_matched  # type: ignore[attr-defined]  # annotated in get_queryset
 
-    @admin.display(description="Lines by status")
+    @admin.display(description="Lines")
     def lines_link(self, obj: Reconciliation) -> str:
         url = reverse("admin:billing_reconciliationline_changelist")
-        return format_html('<a href="{}?reconciliation__id__exact={}">lines</a>', url, obj.pk)
+        return format_html('<a href="{}?reconciliation__id__exact={}">every line</a>', url, obj.pk)
 
 
 @admin.register(ReconciliationLine)
 class ReconciliationLineAdmin(ViewOnlyAdmin):
     list_display = [
-        "provider_resource_id",
         "status",
-        "our_cost",
-        "provider_amount",
-        "difference",
+        "product",
+        "provider_resource_id",
+        "reason",
+        "ours_money",
+        "theirs_money",
+        "difference_money",
         "resource",
         "reconciliation",
     ]
-    list_filter = ["status", "reconciliation"]
+    list_filter = ["status", "product", "reason", "reconciliation"]
     list_select_related = ["resource", "reconciliation"]
+    list_per_page = LINES_PER_PAGE
+    ordering = ["reconciliation_id", "status", "product", "id"]
     search_fields = ["provider_resource_id", "description"]
+
+    @admin.display(description="Ours", ordering="our_cost")
+    def ours_money(self, obj: ReconciliationLine) -> str:
+        return money(obj.our_cost, obj.reconciliation.currency)
+
+    @admin.display(description="DO's", ordering="provider_amount")
+    def theirs_money(self, obj: ReconciliationLine) -> str:
+        return money(obj.provider_amount, obj.reconciliation.currency)
+
+    @admin.display(description="Difference", ordering="difference")
+    def difference_money(self, obj: ReconciliationLine) -> str:
+        return money(obj.difference, obj.reconciliation.currency)
 
 
 class ProviderInvoiceItemInline(ViewOnlyInline):
@@ -296,8 +500,17 @@ class ProviderInvoiceAdmin(ViewOnlyAdmin):
     inlines = [ProviderInvoiceItemInline]
 
 
+class PriceVersionForm(forms.ModelForm):
+    class Meta:
+        model = Price
+        fields = ["kind", "size_slug", "price_hourly", "price_monthly", "currency", "valid_from"]
+
+
 @admin.register(Price)
 class PriceAdmin(ViewOnlyAdmin):
+    """The price book: rows are never edited; an operator adds a new version (effective
+    from a date, closing the one in effect) through `set_price`."""
+
     list_display = [
         "size_slug",
         "kind",
@@ -306,9 +519,44 @@ class PriceAdmin(ViewOnlyAdmin):
         "currency",
         "valid_from",
         "valid_to",
+        "set_by",
     ]
     list_filter = ["kind", "currency", "size_slug"]
     search_fields = ["size_slug"]
+    form = PriceVersionForm
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return is_platform_admin(request.user)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if obj is None:
+            admin_user = request.user.get_username()
+
+            def clean(this: forms.ModelForm) -> dict[str, Any]:
+                data = forms.ModelForm.clean(this) or {}
+                if this.errors:
+                    return data
+                try:
+                    this.instance = set_price(
+                        kind=data["kind"],
+                        size_slug=data["size_slug"],
+                        price_hourly=data["price_hourly"],
+                        price_monthly=data["price_monthly"],
+                        currency=data["currency"],
+                        valid_from=data["valid_from"],
+                        actor=f"console:{admin_user}",
+                    )
+                except InvalidInput as exc:
+                    raise forms.ValidationError({exc.field or "__all__": exc.message}) from exc
+                return data
+
+            form.clean = clean
+        return form
+
+    def save_model(self, request, obj: Price, form, change) -> None:
+        # `set_price` wrote the version in the form's clean (one transaction, one lock).
+        return None
 
 
 @admin.register(Account)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import datetime
 
 from billing.models import LINE_FIELDS, Invoice
 
@@ -15,23 +16,7 @@ def invoice_csv(invoice: Invoice) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)
     for line in invoice.lines.order_by("id"):
-        writer.writerow(
-            [
-                line.urn,
-                line.project_name,
-                line.size_slug,
-                line.usage_start.isoformat(),
-                line.usage_end.isoformat(),
-                line.seconds,
-                line.quantity,
-                line.price_hourly,
-                line.price_monthly,
-                "yes" if line.capped else "no",
-                line.cost,
-                line.amount,
-                line.currency,
-            ]
-        )
+        writer.writerow([_cell(getattr(line, name)) for name in COLUMNS])
     blank = [""] * (len(COLUMNS) - 3)
     for label, value in (
         ("subtotal", invoice.subtotal),
@@ -40,6 +25,14 @@ def invoice_csv(invoice: Invoice) -> str:
     ):
         writer.writerow([label, *blank, "", value, invoice.currency])
     return out.getvalue()
+
+
+def _cell(value: object) -> object:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
 
 
 def invoice_csv_filename(invoice: Invoice) -> str:

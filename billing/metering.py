@@ -3,8 +3,9 @@
 Pure functions, no database. The rules:
 - billable from DO's `created_at` (else the `discovered` event) until `last_seen_at`;
 - the first segment counts in the first project the inventory saw, even before it saw it;
-- an `updated` event changing `size_slug` or `project` ends a segment and starts the next
-  at that instant;
+- an `updated` event changing `size_slug`, `project` or one of the kind's priced attrs
+  (`billing.meters`: a volume's GiB, a cluster's nodes, a backup policy) ends a stretch
+  and starts the next at that instant;
 - a tombstone ends the segment at the `last_seen_at` its `deleted` event recorded (never at
   the tombstone itself, which the three strikes put hours after the real destroy);
 - a `restored` event starts a new segment; the gap before it is free;
@@ -34,11 +35,14 @@ class Event:
 
 @dataclass(frozen=True, slots=True)
 class History:
-    """What metering needs of one resource: its lifecycle events in order."""
+    """What metering needs of one resource: its lifecycle events in order, and the
+    current values of the priced attrs (`discovered` events carry only the columns:
+    an attr's first value is the old side of its first change, else the current one)."""
 
     created_at: datetime | None
     last_seen_at: datetime
     events: Sequence[Event]
+    attrs: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,41 +82,79 @@ def _new_value(changes: Mapping[str, Any], name: str, current: Any) -> Any:
 
 
 def segments(history: History) -> list[Segment]:
-    """Every segment of the resource's life, unclipped, in time order."""
-    out: list[Segment] = []
+    """Every (project, size) segment of the resource's life, unclipped, in time order: the
+    droplets' view of `stretches`."""
+    return [
+        Segment(s.project_id, s.state["size_slug"], s.started_at, s.ended_at)
+        for s in stretches(history)
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class Stretch:
+    """A stretch of one resource in one project with its priced fields unchanged."""
+
+    project_id: int | None
+    state: Mapping[str, Any]
+    started_at: datetime
+    ended_at: datetime
+
+
+def first_values(history: History, fields: Sequence[str]) -> dict[str, Any]:
+    """Each priced attr's value when the resource was first seen."""
+    out: dict[str, Any] = {}
+    for name in fields:
+        out[name] = history.attrs.get(name)
+        for event in history.events:
+            change = event.changes.get(name)
+            if event.kind not in (UPDATED, RESTORED):
+                continue
+            if isinstance(change, list | tuple) and len(change) == 2:
+                out[name] = change[0]
+                break
+    return out
+
+
+def stretches(history: History, fields: Sequence[str] = ()) -> list[Stretch]:
+    """Like `segments`, for any kind: a change to the project, `size_slug` or one of the
+    priced attrs `fields` ends one stretch and starts the next at that instant."""
+    out: list[Stretch] = []
+    state: dict[str, Any] = first_values(history, fields)
+    state["size_slug"] = ""
     project: int | None = None
-    size = ""
     open_since: datetime | None = None
+    names = ("size_slug", *fields)
 
     def close(at: datetime) -> None:
         nonlocal open_since
         if open_since is not None and at > open_since:
-            out.append(Segment(project, size, open_since, at))
+            out.append(Stretch(project, dict(state), open_since, at))
         open_since = None
+
+    def apply(changes: Mapping[str, Any]) -> tuple[int | None, dict[str, Any]]:
+        new_state = {n: _new_value(changes, n, state.get(n)) for n in names}
+        new_state["size_slug"] = new_state["size_slug"] or ""
+        return _int_or_none(_new_value(changes, "project", project)), new_state
 
     for event in history.events:
         at = whole_second(event.at)
         if event.kind == DISCOVERED:
             project = _int_or_none(_new_value(event.changes, "project", None))
-            size = _new_value(event.changes, "size_slug", "") or ""
+            state["size_slug"] = _new_value(event.changes, "size_slug", "") or ""
             created = parse_instant(history.created_at)
-            # DO's creation precedes our first sighting; a clock-skewed later one never
-            # shortens what we saw.
             open_since = min(whole_second(created), at) if created else at
         elif event.kind == UPDATED:
-            new_project = _int_or_none(_new_value(event.changes, "project", project))
-            new_size = _new_value(event.changes, "size_slug", size) or ""
-            if (new_project, new_size) != (project, size):
+            new_project, new_state = apply(event.changes)
+            if (new_project, new_state) != (project, state):
                 if open_since is not None:
                     close(at)
                     open_since = at
-                project, size = new_project, new_size
+                project, state = new_project, new_state
         elif event.kind == DELETED:
             last_seen = parse_instant(_new_value(event.changes, "last_seen_at", None))
             close(min(whole_second(last_seen), at) if last_seen else at)
         elif event.kind == RESTORED:
-            project = _int_or_none(_new_value(event.changes, "project", project))
-            size = _new_value(event.changes, "size_slug", size) or ""
+            project, state = apply(event.changes)
             if open_since is None:
                 open_since = at
     if open_since is not None:

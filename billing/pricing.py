@@ -65,6 +65,35 @@ def usage_cost(
     return UsageCost(hours, max(min(raw, price_monthly), MIN_COST), capped)
 
 
+def charge_cost(
+    seconds: int,
+    *,
+    quantity: Decimal,
+    price_hourly: Decimal,
+    price_monthly: Decimal,
+    rule: Rule | str,
+) -> UsageCost:
+    """`usage_cost` of `quantity` units (nodes, components, GiB) of one price: each is
+    capped at `price_monthly`, and the per-second minimum of $0.01 applies to the whole
+    charge, not to each unit. `hours` stays the hours of one unit."""
+    if quantity == 1:
+        return usage_cost(
+            seconds, price_hourly=price_hourly, price_monthly=price_monthly, rule=rule
+        )
+    one = usage_cost(
+        seconds, price_hourly=price_hourly, price_monthly=price_monthly, rule=Rule.HOURLY
+    )
+    if seconds <= 0:
+        return one
+    if rule == Rule.HOURLY:
+        return UsageCost(one.hours, one.cost * quantity, one.capped)
+    billed = max(seconds, MIN_SECONDS)
+    raw = Decimal(billed) * price_hourly / SECONDS_PER_HOUR
+    capped = raw > price_monthly
+    cost = max(min(raw, price_monthly) * quantity, MIN_COST)
+    return UsageCost(Decimal(billed) / SECONDS_PER_HOUR, cost, capped)
+
+
 @dataclass(frozen=True, slots=True)
 class Share:
     hours: Decimal

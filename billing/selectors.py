@@ -1,14 +1,24 @@
 """Reads of billing, scoped to the asking user (STYLE.md: scope is decided here once).
 
-Tenants see their own invoices; another tenant's is absent (a 404). Reconciliations,
-the price book and segments are operator data: platform admins only."""
+Tenants see their own finalized and void invoices; another tenant's, and any draft, is
+absent (a 404). A draft is the operator's working copy: it changes with every sync,
+price refresh and back-dated tenant assignment until the month is finalized, so a tenant
+who read one would hold numbers that may never be billed. Platform admins see drafts.
+Reconciliations, the price book and segments are operator data: platform admins only."""
 
 from __future__ import annotations
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Prefetch, QuerySet
 
-from billing.models import CreditApplication, Invoice, InvoiceLine, Reconciliation
+from billing.models import (
+    CreditApplication,
+    Invoice,
+    InvoiceLine,
+    InvoiceStatus,
+    Reconciliation,
+    ReconciliationLine,
+)
 from tenants.models import User
 from tenants.roles import is_platform_admin
 from tenants.selectors import scope_by_tenant
@@ -23,6 +33,8 @@ def invoices_visible_to(
         user,
         tenant_field="tenant",
     )
+    if not is_platform_admin(user):
+        queryset = queryset.exclude(status=InvoiceStatus.DRAFT)
     if with_lines:
         queryset = queryset.prefetch_related(
             Prefetch("lines", queryset=InvoiceLine.objects.order_by("id")),
@@ -42,4 +54,8 @@ def reconciliations_visible_to(
     if not is_platform_admin(user):
         return Reconciliation.objects.none()
     queryset = Reconciliation.objects.select_related("provider_invoice")
-    return queryset.prefetch_related("lines") if with_lines else queryset
+    if not with_lines:
+        return queryset
+    # Grouped as the console shows them: by status, then product.
+    lines = ReconciliationLine.objects.order_by("status", "product", "id")
+    return queryset.prefetch_related(Prefetch("lines", queryset=lines))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from . import billing_products
 from .api_account import register_account_routes
 from .api_resources import register_resource_routes
 from .routing import Reply, Request, Router
@@ -103,6 +104,14 @@ def build_api(state: SimState) -> Router:
     @api.add("GET", "/v2/sizes")
     def list_sizes(req: Request) -> Reply:
         return Reply(200, state.list_sizes(req.query, req.base_url))
+
+    # The current path and its deprecated twin (DO's spec: registries_get_options.yml,
+    # registry_get_options.yml) answer the same.
+    for options_path in ("/v2/registries/options", "/v2/registry/options"):
+
+        @api.add("GET", options_path)
+        def registry_options(req: Request) -> Reply:
+            return Reply(200, billing_products.registry_options())
 
     @api.add("GET", "/v2/tags")
     def list_tags(req: Request) -> Reply:

@@ -95,6 +95,10 @@ class StateBase:
             if history_at < billing.month_start(billing.period_of(self.now())):
                 self.past_version += 1
 
+    def _reprice(self, kind: str, rid: str, record: dict[str, Any] | None) -> None:
+        """A priced record was stored, changed or deleted (None): the invoices' ledger
+        (`InvoicesMixin._reprice`) follows it."""
+
     def cached(self, key: tuple[Any, ...], version: object, build: Callable[[], R]) -> R:
         hit = self._cache.get(key)
         if hit is not None and hit[0] == version:

@@ -71,6 +71,7 @@ class ResourcesMixin(StateBase):
     def init_resources(self, counts: Mapping[str, int] | None, *, now: int) -> None:
         """Seed every kind (after the droplets exist): `counts` per kind, else a small account."""
         self.resources = {name: {} for name in KINDS}
+        self.priced_ledger: dict[Any, Any] = {}  # billing's spans, rebuilt from the records
         self.resource_actions: dict[int, dict[str, Any]] = {}
         self._resource_due: list[tuple[float, int]] = []
         self.resource_seq = 0
@@ -111,7 +112,9 @@ class ResourcesMixin(StateBase):
         }
 
     def _store(self, kind: str, record: dict[str, Any]) -> None:
-        self.resources[kind][record_id(KINDS[kind], record)] = record
+        rid = record_id(KINDS[kind], record)
+        self.resources[kind][rid] = record
+        self._reprice(kind, rid, record)
 
     def _tag_node(self, droplet_id: int, tags: tuple[str, ...]) -> None:
         droplet = self.droplets.get(droplet_id)
@@ -321,6 +324,7 @@ class ResourcesMixin(StateBase):
             for pool in record["node_pools"]:
                 self._resize_nodes(record, pool, 0)
         del self.resources[name][key]
+        self._reprice(name, key, None)
         if name == "app":
             return {"id": key}
         if name == "genai_agent":
@@ -409,6 +413,12 @@ class ResourcesMixin(StateBase):
         record = self.resources[action["_kind"]].get(action["_target"])
         if record is None:
             return
+        try:
+            self._apply_finished(action, record)
+        finally:
+            self._reprice(action["_kind"], action["_target"], record)
+
+    def _apply_finished(self, action: dict[str, Any], record: dict[str, Any]) -> None:
         op, params = action["type"], action["_params"]
         if action["_kind"] == "database":
             record["status"] = "online"  # an errored resize leaves the old size
@@ -544,6 +554,7 @@ class ResourcesMixin(StateBase):
         else:
             record["storage_size_mib"] = max(record["storage_size_mib"], DB_SIZES[body["size"]])
         record["status"] = "resizing"
+        self._reprice("database", db_id, record)  # DO bills the new size from the request
         self._begin("database", db_id, "resize", record["region"], params)
 
     # -- Kubernetes node pools -------------------------------------------------------
@@ -717,6 +728,7 @@ class ResourcesMixin(StateBase):
         fresh["droplet_ids"] = self._check_droplet_ids(body.get("droplet_ids", []))
         fresh["_project_id"], fresh["_assigned_at"] = record["_project_id"], record["_assigned_at"]
         self.resources["load_balancer"][lb_id] = fresh
+        self._reprice("load_balancer", lb_id, fresh)
         return {"load_balancer": self.render_resource("load_balancer", fresh)}
 
     # -- domain records --------------------------------------------------------------
@@ -806,6 +818,7 @@ class ResourcesMixin(StateBase):
             for pool in record["node_pools"]:
                 if isinstance(pool.get("count"), int) and pool["count"] != len(pool["nodes"]):
                     self._resize_nodes(record, pool, pool["count"])
+        self._reprice(name, record_id(kind, record), record)
         return self.render_resource(name, record)
 
     @locked
@@ -813,6 +826,7 @@ class ResourcesMixin(StateBase):
         kind = kind_or_404(name)
         record = self._registry() if kind.single else self.resource_or_404(name, rid)
         del self.resources[name][record_id(kind, record)]
+        self._reprice(name, record_id(kind, record), None)
 
     def resource_counts(self) -> dict[str, int]:
         return {name: len(records) for name, records in self.resources.items()}
@@ -838,6 +852,7 @@ class ResourcesMixin(StateBase):
             raise ValueError("unknown resources snapshot version")
         data = copy.deepcopy(dict(data))
         self.resources = {name: {} for name in KINDS}
+        self.priced_ledger = {}  # billing's spans, rebuilt from the records
         for name, records in data["records"].items():
             for record in records:
                 self._store(name, record)

@@ -6,8 +6,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
@@ -19,9 +21,31 @@ from inventory.models import (
     Kind,
     SyncRun,
 )
-from inventory.services.projects import assign_tenant
+from inventory.selectors import tenant_history
+from inventory.services.tenancy import assign_project_tenant
 
 TIMELINE_LENGTH = 100
+
+
+class CloudProjectForm(forms.ModelForm):
+    """The tenant, and from when and why: blank "effective from" means now; an earlier
+    instant is a correction, which the next draft invoice mentions."""
+
+    effective_from = forms.DateTimeField(
+        required=False,
+        help_text="Blank: from now. Earlier (UTC, e.g. 2026-11-01 00:00): a correction.",
+    )
+    reason = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    class Meta:
+        model = CloudProject
+        fields = ["tenant"]
+
+    def clean_effective_from(self):
+        value = self.cleaned_data.get("effective_from")
+        if value is not None and value > timezone.now():
+            raise forms.ValidationError("An assignment starts now or earlier.")
+        return value
 
 
 @admin.register(CloudProject)
@@ -29,6 +53,7 @@ class CloudProjectAdmin(admin.ModelAdmin):
     """The one synced row an operator edits: its tenant. Every other field is read-only,
     and projects come and go only with DO."""
 
+    form = CloudProjectForm
     list_display = ["name", "tenant", "environment", "is_default", "resource_count", "last_seen_at"]
     list_editable = ["tenant"]
     list_filter = ["tenant", "is_default", "environment"]
@@ -37,6 +62,8 @@ class CloudProjectAdmin(admin.ModelAdmin):
     fields = [
         "name",
         "tenant",
+        "effective_from",
+        "reason",
         "provider",
         "provider_id",
         "purpose",
@@ -46,9 +73,38 @@ class CloudProjectAdmin(admin.ModelAdmin):
         "last_seen_at",
         "created_at",
         "updated_at",
+        "tenant_assignments",
         "tenant_history",
     ]
-    readonly_fields = [f for f in fields if isinstance(f, str) and f != "tenant"]
+    readonly_fields = [
+        f for f in fields if isinstance(f, str) and f not in ("tenant", "effective_from", "reason")
+    ]
+
+    @admin.display(description="Tenant assignments")
+    def tenant_assignments(self, obj: CloudProject) -> str:
+        return (
+            format_html_join(
+                mark_safe("<br>"),
+                "{} → {}: {} by {}{}{}",
+                (
+                    (
+                        f"{a.effective_from:%Y-%m-%d %H:%M:%S}",
+                        f"{a.effective_to:%Y-%m-%d %H:%M:%S}" if a.effective_to else "now",
+                        a.tenant or "unassigned",
+                        a.actor,
+                        " (correction)" * a.is_correction,
+                        (f" — {a.reason}" if a.reason else "")
+                        + (
+                            f" [superseded {a.superseded_at:%Y-%m-%d %H:%M}]"
+                            if a.superseded_at
+                            else ""
+                        ),
+                    )
+                    for a in tenant_history(obj)
+                ),
+            )
+            or "-"
+        )
 
     @admin.display(description="Tenant history")
     def tenant_history(self, obj: CloudProject) -> str:
@@ -72,8 +128,16 @@ class CloudProjectAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj: CloudProject, form, change) -> None:
         # The tenant (the only editable field, here and in the changelist) decides who
-        # is billed: it goes through the service, which records who changed it.
-        assign_tenant(obj, obj.tenant, actor=request.user.get_username())
+        # is billed: it goes through the service, which records who, from when and why.
+        # The changelist's form has no date: its edits take effect now.
+        data = getattr(form, "cleaned_data", {})
+        assign_project_tenant(
+            obj,
+            obj.tenant,
+            actor=request.user.get_username(),
+            effective_from=data.get("effective_from"),
+            reason=data.get("reason") or "",
+        )
 
     def get_queryset(self, request):
         from django.db.models import Count, Q

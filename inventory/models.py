@@ -6,13 +6,15 @@ the strike pass; everything else reads them.
 
 from __future__ import annotations
 
-from django.contrib.postgres.fields import ArrayField
+import pgtrigger
+from django.contrib.postgres.constraints import ExclusionConstraint
+from django.contrib.postgres.fields import ArrayField, DateTimeRangeField, RangeOperators
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Func, Q
 from django.utils import timezone
 
-from arcadia.triggers import append_only
+from arcadia.triggers import Refuse, RefuseTruncate, append_only
 from tenants.models import Tenant
 
 PROVIDER_DO = "digitalocean"
@@ -282,3 +284,95 @@ class ProjectTenantChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project} -> {self.new_tenant or 'unassigned'} by {self.actor}"
+
+
+class _Span(Func):
+    # [effective_from, effective_to): NULL is an open end.
+    function = "TSTZRANGE"
+    template = "%(function)s(%(expressions)s, '[)')"
+    output_field = DateTimeRangeField()
+
+
+# A row may change once, and only to end (`effective_to` NULL -> a time) or to be set
+# aside by a correction (`superseded_at` NULL -> a time); everything else is history.
+_ONLY_CLOSING = pgtrigger.Condition(
+    """NOT (
+    NEW.id = OLD.id AND NEW.project_id = OLD.project_id
+    AND NEW.tenant_id IS NOT DISTINCT FROM OLD.tenant_id
+    AND NEW.effective_from = OLD.effective_from AND NEW.actor = OLD.actor
+    AND NEW.reason = OLD.reason AND NEW.is_correction = OLD.is_correction
+    AND NEW.created_at = OLD.created_at
+    AND (OLD.effective_to IS NULL OR NEW.effective_to IS NOT DISTINCT FROM OLD.effective_to)
+    AND (OLD.superseded_at IS NULL OR NEW.superseded_at IS NOT DISTINCT FROM OLD.superseded_at)
+)"""
+)
+
+
+class ProjectTenantAssignment(models.Model):
+    """Which tenant held a project from when to when, who said so and why (DESIGN.md,
+    "Tenant"): a segment belongs to the tenant in effect at each instant, and usage
+    before a project's first assignment is unallocated. `tenant` NULL: unassigned.
+
+    Written only by `inventory.services.tenancy.assign_project_tenant`. Postgres keeps
+    the rules: a project's live rows never overlap (exclusion constraint); a row is
+    never deleted and changes only to close (`effective_to`) or to be superseded by a
+    correction that back-dates over it (`superseded_at`, which takes it out of the
+    history). `CloudProject.tenant` caches the tenant in effect now, for scoping.
+    """
+
+    project = models.ForeignKey(
+        CloudProject, on_delete=models.PROTECT, related_name="tenant_assignments"
+    )
+    tenant = models.ForeignKey(
+        Tenant, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    effective_from = models.DateTimeField()
+    effective_to = models.DateTimeField(null=True, blank=True)
+    actor = models.CharField(max_length=255)
+    reason = models.TextField(blank=True, default="")
+    # Back-dated (effective_from before the moment it was written): the next draft says so.
+    is_correction = models.BooleanField(default=False)
+    superseded_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "project_tenant_assignments"
+        ordering = ["project", "effective_from", "id"]
+        constraints = [
+            ExclusionConstraint(
+                name="project_tenant_assignments_no_overlap",
+                expressions=[
+                    ("project", RangeOperators.EQUAL),
+                    (_Span("effective_from", "effective_to"), RangeOperators.OVERLAPS),
+                ],
+                condition=Q(superseded_at__isnull=True),
+            ),
+            models.CheckConstraint(
+                condition=Q(effective_to__isnull=True) | Q(effective_to__gt=F("effective_from")),
+                name="project_tenant_assignments_valid_range",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "effective_from"], name="project_assignments_tenant"),
+        ]
+        triggers = [
+            Refuse(
+                name="only_closing",
+                operation=pgtrigger.Update,
+                condition=_ONLY_CLOSING,
+                message="project_tenant_assignments changes only to close: % refused",
+            ),
+            Refuse(
+                name="append_only",
+                operation=pgtrigger.Delete,
+                message="project_tenant_assignments is append-only: % refused",
+            ),
+            RefuseTruncate(message="project_tenant_assignments is append-only: % refused"),
+        ]
+
+    def __str__(self) -> str:
+        until = f"{self.effective_to:%Y-%m-%d %H:%M}" if self.effective_to else "now"
+        return (
+            f"{self.project} -> {self.tenant or 'unassigned'} "
+            f"from {self.effective_from:%Y-%m-%d %H:%M} to {until}"
+        )

@@ -7,7 +7,14 @@ from typing import Any
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Case, JSONField, Q, QuerySet, Value, When
 
-from inventory.models import CloudProject, CloudResource, CloudResourceEvent, SyncRun
+from arcadia.errors import InvalidInput, NotFound
+from inventory.models import (
+    CloudProject,
+    CloudResource,
+    CloudResourceEvent,
+    ProjectTenantAssignment,
+    SyncRun,
+)
 from tenants.models import User
 from tenants.roles import is_platform_admin
 from tenants.selectors import scope_by_tenant
@@ -26,6 +33,27 @@ def resources_visible_to(
     if not include_tombstoned:
         queryset = queryset.filter(deleted_at__isnull=True)
     return scope_by_tenant(queryset, user, tenant_field="project__tenant")
+
+
+def find_project(reference: str) -> CloudProject:
+    """A project by DO project id or name: the lookup commands and scripts share. A name
+    two projects share is refused rather than guessed."""
+    reference = reference.strip()
+    matches = list(CloudProject.objects.filter(Q(provider_id=reference) | Q(name=reference))[:2])
+    by_id = [p for p in matches if p.provider_id == reference]
+    if by_id:
+        return by_id[0]
+    if not matches:
+        raise NotFound(f"No project matches {reference!r} (a DO project id or name).")
+    if len(matches) > 1:
+        raise InvalidInput(f"Two projects are named {reference!r}: give the DO project id.")
+    return matches[0]
+
+
+def tenant_history(project: CloudProject) -> QuerySet[ProjectTenantAssignment]:
+    """A project's assignments, oldest first, superseded ones included (they say what a
+    correction replaced)."""
+    return project.tenant_assignments.select_related("tenant").order_by("effective_from", "id")
 
 
 def sync_runs_visible_to(user: User | AnonymousUser) -> QuerySet[SyncRun]:

@@ -66,13 +66,33 @@ class TenantUserFactory(UserFactory):
 # --- inventory ------------------------------------------------------------------------
 
 
+# Long before any history a test writes: a factory project's tenant holds it all along.
+ASSIGNED_SINCE = datetime(2000, 1, 1, tzinfo=UTC)
+
+
 class CloudProjectFactory(factory.django.DjangoModelFactory):
+    """A project and, when it has a tenant, that tenant's open assignment from
+    `assigned_since` (default `ASSIGNED_SINCE`), as the service would have written it."""
+
     class Meta:
         model = "inventory.CloudProject"
+        skip_postgeneration_save = True
 
     provider_id = factory.Faker("uuid4")
     name = factory.Sequence(lambda n: f"project-{n}")
     tenant = factory.SubFactory(TenantFactory)
+
+    @factory.post_generation
+    def assigned_since(self, create: bool, extracted: datetime | None, **kwargs: Any) -> None:
+        from inventory.models import ProjectTenantAssignment
+
+        if create and self.tenant_id is not None:
+            ProjectTenantAssignment.objects.create(
+                project=self,
+                tenant_id=self.tenant_id,
+                effective_from=extracted or ASSIGNED_SINCE,
+                actor="factory",
+            )
 
 
 class CloudResourceFactory(factory.django.DjangoModelFactory):

@@ -223,5 +223,6 @@ def test_superuser_connection_logs_the_warning_at_startup(caplog, monkeypatch):
 
 
 def test_every_truncate_guard_is_known_to_the_escape_hatch():
-    # events, invoices, invoice lines, project tenant changes, draft changes, config changes
-    assert len(truncate_guard_pgids()) == 6
+    # events, invoices, invoice lines, project tenant changes, project tenant assignments,
+    # draft changes, config changes
+    assert len(truncate_guard_pgids()) == 7

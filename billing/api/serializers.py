@@ -62,12 +62,14 @@ class ReconciliationLineSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "resource",
+            "product",
             "provider_resource_id",
             "description",
             "our_cost",
             "provider_amount",
             "difference",
             "status",
+            "reason",
         ]
 
 
@@ -91,14 +93,22 @@ class ReconciliationSerializer(serializers.ModelSerializer):
 
 
 class ReconciliationDetailSerializer(ReconciliationSerializer):
-    counts = serializers.SerializerMethodField()
+    counts = serializers.SerializerMethodField(help_text="Lines per status.")
+    reasons = serializers.SerializerMethodField(help_text="Non-matched lines per reason.")
     lines = ReconciliationLineSerializer(many=True, read_only=True)
 
     class Meta(ReconciliationSerializer.Meta):
-        fields = [*ReconciliationSerializer.Meta.fields, "counts", "lines"]
+        fields = [*ReconciliationSerializer.Meta.fields, "counts", "reasons", "lines"]
 
     def get_counts(self, reconciliation: Reconciliation) -> dict[str, int]:
         counts: dict[str, int] = {}
         for line in reconciliation.lines.all():
             counts[line.status] = counts.get(line.status, 0) + 1
         return counts
+
+    def get_reasons(self, reconciliation: Reconciliation) -> dict[str, int]:
+        reasons: dict[str, int] = {}
+        for line in reconciliation.lines.all():
+            if line.reason:
+                reasons[line.reason] = reasons.get(line.reason, 0) + 1
+        return reasons

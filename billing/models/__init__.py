@@ -32,6 +32,7 @@ from billing.models.reconciliation import (
     ProviderInvoiceItem,
     Reconciliation,
     ReconciliationLine,
+    ReconciliationReason,
     ReconciliationStatus,
 )
 from billing.models.usage import UsageSegment
@@ -55,6 +56,7 @@ __all__ = [
     "ProviderInvoiceItem",
     "Reconciliation",
     "ReconciliationLine",
+    "ReconciliationReason",
     "ReconciliationStatus",
     "Rule",
     "TsTzRange",

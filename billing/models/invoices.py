@@ -193,6 +193,8 @@ INVOICE_FIELDS = (
 # What a line says, in the order every surface shows it (console, API, CSV) and
 # generation writes it.
 LINE_FIELDS = (
+    "product",
+    "description",
     "urn",
     "project_name",
     "size_slug",
@@ -200,6 +202,8 @@ LINE_FIELDS = (
     "usage_end",
     "seconds",
     "quantity",
+    "unit",
+    "unit_price",
     "price_hourly",
     "price_monthly",
     "capped",
@@ -237,11 +241,14 @@ _LINES_FROZEN_FUNC = f"""
 
 
 class InvoiceLine(models.Model):
-    """One (tenant, resource, size) of a month. Postgres freezes it once the invoice is
-    finalized and refuses TRUNCATE of the table (Meta.triggers)."""
+    """One (tenant, resource, product, price key, quantity) of a month (`billing.meters`).
+    Postgres freezes it once the invoice is finalized and refuses TRUNCATE of the table
+    (Meta.triggers)."""
 
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
     resource = models.ForeignKey(CloudResource, on_delete=models.PROTECT, related_name="+")
+    product = models.CharField(max_length=32, default="droplet")
+    description = models.CharField(max_length=255, blank=True, default="")
     urn = models.CharField(max_length=255)
     project_name = models.CharField(max_length=255, blank=True, default="")
     size_slug = models.CharField(max_length=64)
@@ -249,7 +256,11 @@ class InvoiceLine(models.Model):
     usage_end = models.DateTimeField()
     seconds = models.BigIntegerField()
     quantity = models.DecimalField(
-        max_digits=18, decimal_places=QUANTITY_PLACES, help_text="Billed hours."
+        max_digits=18, decimal_places=QUANTITY_PLACES, help_text="Billed, in `unit`."
+    )
+    unit = models.CharField(max_length=16, default="hours", help_text="hours or GiB-months")
+    unit_price = hourly_price_field(
+        default=0, help_text="Per hour (hours) or per GiB and month (GiB-months)."
     )
     price_hourly = hourly_price_field()
     price_monthly = monthly_price_field()
@@ -265,7 +276,8 @@ class InvoiceLine(models.Model):
         ordering = ["invoice_id", "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["invoice", "resource", "size_slug"], name="billing_invoice_lines_unique"
+                fields=["invoice", "resource", "product", "size_slug", "description"],
+                name="billing_invoice_lines_unique",
             ),
             models.CheckConstraint(
                 condition=Q(seconds__gt=0) & Q(cost__gte=0) & Q(amount__gte=0),
@@ -289,7 +301,7 @@ class InvoiceLine(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.urn} {self.size_slug} {self.amount} {self.currency}"
+        return f"{self.urn} {self.description} {self.amount} {self.currency}"
 
 
 class InvoiceCounter(models.Model):
@@ -373,6 +385,9 @@ class DraftChange(models.Model):
     currency = models.CharField(max_length=3)
     what = models.CharField(max_length=16, choices=What.choices)
     actor = models.CharField(max_length=255)
+    # What the draft must say beyond the numbers: back-dated tenant assignments (a
+    # correction) that changed its usage since its last change.
+    note = models.TextField(blank=True, default="")
     occurred_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

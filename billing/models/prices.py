@@ -20,7 +20,9 @@ from tenants.models import Tenant
 
 
 class Price(models.Model):
-    """A size's price from `GET /v2/sizes`, versioned: a new row only when DO's changes.
+    """A price-book row, versioned: a droplet size's from `GET /v2/sizes` (a new row only
+    when DO's changes), or another product's (`billing.meters`: `size_slug` is its price
+    key) seeded with DO's published price and then kept by operators (`set_price`).
 
     A month is priced with the row in effect at its start; a size's first row also covers
     the months before it was captured (`billing.selectors.price_book`)."""
@@ -33,6 +35,12 @@ class Price(models.Model):
     currency = models.CharField(max_length=3, default=DEFAULT_CURRENCY)
     valid_from = models.DateTimeField()
     valid_to = models.DateTimeField(null=True, blank=True)
+    set_by = models.CharField(
+        max_length=255,
+        blank=True,
+        default="",
+        help_text="Who wrote this version: an operator, or empty for DO's API and the seed.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -97,12 +97,33 @@ class ReconciliationStatus(models.TextChoices):
     ONLY_PROVIDER = "only_provider", "Only DO's"
 
 
+class ReconciliationReason(models.TextChoices):
+    """Why a line is not matched (DESIGN.md, "Every product": every non-matched line has one)."""
+
+    FIRST_SEEN_LATE = (
+        "first_seen_late",
+        "First seen after DO's billing started (history before Arcadia saw it is assumed)",
+    )
+    CHANGED_BEFORE_FIRST_SEEN = "changed_before_first_seen", "Resized or moved before first seen"
+    MISSING_FROM_INVENTORY = "missing_from_inventory", "Missing from the inventory"
+    PRICE_DIFFERS = "price_differs", "Price differs from DO's"
+    NOT_METERED = "not_metered", "Not metered"
+    ROUNDING = "rounding", "Rounding"
+    NOT_ON_DO_INVOICE = "not_on_do_invoice", "Billed by us, absent from DO's invoice"
+    # The same time at the same prices would agree: DO billed other hours than we metered
+    # (a resize between two syncs, seen late).
+    USAGE_DIFFERS = "usage_differs", "Usage differs (changed between syncs)"
+
+
 class ReconciliationLine(models.Model):
     reconciliation = models.ForeignKey(
         Reconciliation, on_delete=models.CASCADE, related_name="lines"
     )
     resource = models.ForeignKey(
         CloudResource, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    product = models.CharField(
+        max_length=255, blank=True, default="", help_text="DO's product name (billing.products)."
     )
     provider_resource_id = models.CharField(
         max_length=255, help_text="DO's resource_id, else its resource_uuid or description."
@@ -112,6 +133,13 @@ class ReconciliationLine(models.Model):
     provider_amount = money_field()
     difference = money_field(help_text="Ours minus DO's.")
     status = models.CharField(max_length=16, choices=ReconciliationStatus.choices)
+    reason = models.CharField(
+        max_length=32,
+        choices=ReconciliationReason.choices,
+        blank=True,
+        default="",
+        help_text="Why not matched; empty only when matched.",
+    )
 
     class Meta:
         db_table = "billing_reconciliation_lines"
@@ -121,10 +149,21 @@ class ReconciliationLine(models.Model):
                 condition=Q(status__in=ReconciliationStatus.values),
                 name="billing_reconciliation_lines_status",
             ),
+            models.CheckConstraint(
+                condition=Q(status=ReconciliationStatus.MATCHED, reason="")
+                | (
+                    ~Q(status=ReconciliationStatus.MATCHED)
+                    & Q(reason__in=ReconciliationReason.values)
+                ),
+                name="billing_reconciliation_lines_reason",
+            ),
         ]
         indexes = [
             models.Index(fields=["reconciliation", "status"], name="billing_recon_lines_status"),
+            models.Index(
+                fields=["reconciliation", "status", "product"], name="billing_recon_lines_group"
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.provider_resource_id}: {self.status}"
+        return f"{self.product} {self.provider_resource_id}: {self.status}"

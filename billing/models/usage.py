@@ -13,7 +13,9 @@ from tenants.models import Tenant
 
 
 class UsageSegment(models.Model):
-    """A stretch of one resource at one size in one project, clipped to one UTC month.
+    """A stretch of one charge of one resource (a product at a price key and quantity:
+    a droplet at its size, a volume's GiB, a cluster's nodes) in one project, clipped to
+    one UTC month (`billing.meters`).
 
     Derived from the inventory's events and rebuilt by generation (only rows that differ
     are written); the tenant is the project's as it was at generation."""
@@ -26,7 +28,14 @@ class UsageSegment(models.Model):
     project = models.ForeignKey(
         CloudProject, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    size_slug = models.CharField(max_length=64)
+    product = models.CharField(max_length=32, default="droplet")
+    size_slug = models.CharField(
+        max_length=64, help_text="The price key: a size slug, tier or plan (`Price.size_slug`)."
+    )
+    quantity = models.DecimalField(
+        max_digits=18, decimal_places=6, default=1, help_text="Nodes, components or GiB."
+    )
+    unit = models.CharField(max_length=16, default="hours")
     started_at = models.DateTimeField()
     ended_at = models.DateTimeField()
 
@@ -38,6 +47,8 @@ class UsageSegment(models.Model):
                 name="billing_usage_segments_no_overlap",
                 expressions=[
                     ("resource", RangeOperators.EQUAL),
+                    ("product", RangeOperators.EQUAL),
+                    ("size_slug", RangeOperators.EQUAL),
                     (
                         TsTzRange("started_at", "ended_at", RangeBoundary()),
                         RangeOperators.OVERLAPS,
@@ -46,6 +57,9 @@ class UsageSegment(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(ended_at__gt=F("started_at")), name="billing_usage_segments_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(quantity__gt=0), name="billing_usage_segments_quantity"
             ),
         ]
         indexes = [
@@ -57,4 +71,7 @@ class UsageSegment(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"resource {self.resource_id} {self.size_slug} {self.started_at}..{self.ended_at}"
+        return (
+            f"resource {self.resource_id} {self.product} {self.size_slug} "
+            f"{self.started_at}..{self.ended_at}"
+        )

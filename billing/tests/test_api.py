@@ -14,7 +14,7 @@ from django.core.management import call_command
 from rest_framework.test import APIClient
 
 from billing.models import Invoice, InvoiceStatus, ProviderInvoice, Reconciliation
-from billing.services.invoices import finalize
+from billing.services.invoices import finalize, void
 from billing.tests.conftest import NOW, Droplet, at, generate
 from tenants.services import issue_api_token
 from tests.factories import CloudProjectFactory, PlatformAdminFactory, TenantUserFactory
@@ -49,6 +49,14 @@ def two_tenants(prices):
 
 
 @pytest.fixture
+def published(two_tenants):
+    """Both drafts finalized: what a tenant may see (a draft is hidden from tenants)."""
+    for invoice in two_tenants:
+        finalize(invoice.pk, actor="test", now=NOW)
+    return tuple(Invoice.objects.get(pk=invoice.pk) for invoice in two_tenants)
+
+
+@pytest.fixture
 def member(two_tenants):
     mine, _ = two_tenants
     return token_client(TenantUserFactory(tenants=[mine.tenant]))
@@ -68,14 +76,14 @@ def test_anonymous_callers_are_refused():
     assert APIClient().get("/api/v1/billing/invoices").status_code == 401
 
 
-def test_a_tenant_lists_only_its_own_invoices(two_tenants, member):
-    mine, _ = two_tenants
+def test_a_tenant_lists_only_its_own_invoices(published, member):
+    mine, _ = published
     assert ids(member.get("/api/v1/billing/invoices")) == [mine.pk]
 
 
 @pytest.mark.parametrize("suffix", ["", "/csv"])
-def test_another_tenants_invoice_is_a_404(two_tenants, member, suffix):
-    _, theirs = two_tenants
+def test_another_tenants_invoice_is_a_404(published, member, suffix):
+    _, theirs = published
     assert member.get(f"/api/v1/billing/invoices/{theirs.pk}{suffix}").status_code == 404
 
 
@@ -94,10 +102,10 @@ def test_reconciliations_are_for_platform_admins(member, url):
     assert member.get(url).status_code == 403
 
 
-def test_invoice_detail_has_model_fields_lines_and_money_as_strings(two_tenants, member):
-    mine, _ = two_tenants
+def test_invoice_detail_has_model_fields_lines_and_money_as_strings(published, member):
+    mine, _ = published
     body = member.get(f"/api/v1/billing/invoices/{mine.pk}").json()
-    assert body["status"] == "draft" and body["rule"] == "per_second"
+    assert body["status"] == "finalized" and body["rule"] == "per_second"
     assert (body["subtotal"], body["total"], body["currency"]) == ("6.00", "6.00", "USD")
     assert body["period_start"] == "2026-03-01" and body["period_end"] == "2026-04-01"
     (line,) = body["lines"]
@@ -105,16 +113,42 @@ def test_invoice_detail_has_model_fields_lines_and_money_as_strings(two_tenants,
     assert line["seconds"] == 31 * 86400 and line["capped"] is True
 
 
-def test_invoice_csv_has_a_row_per_line_then_the_totals(two_tenants, member):
-    mine, _ = two_tenants
+def test_invoice_csv_has_a_row_per_line_then_the_totals(published, member):
+    mine, _ = published
     response = member.get(f"/api/v1/billing/invoices/{mine.pk}/csv")
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(response.content.decode())))
-    assert rows[0][:3] == ["urn", "project_name", "size_slug"]
-    assert rows[1][0] == mine.lines.get().urn and rows[1][-2:] == ["6.00", "USD"]
+    header = rows[0]
+    for column in ("product", "description", "quantity", "unit", "unit_price", "amount"):
+        assert column in header
+    line = dict(zip(header, rows[1], strict=True))
+    assert line["urn"] == mine.lines.get().urn and rows[1][-2:] == ["6.00", "USD"]
+    assert (line["product"], line["unit"]) == ("droplet", "hours")
     assert [r[0] for r in rows[2:]] == ["subtotal", "credits", "total"]
     assert rows[-1][-2:] == ["6.00", "USD"]
+
+
+@pytest.mark.parametrize("suffix", ["", "/csv"])
+def test_a_tenant_does_not_see_its_own_draft_until_finalized(two_tenants, member, suffix):
+    mine, _ = two_tenants
+    assert ids(member.get("/api/v1/billing/invoices")) == []
+    assert member.get(f"/api/v1/billing/invoices/{mine.pk}{suffix}").status_code == 404
+    finalize(mine.pk, actor="test", now=NOW)
+    assert ids(member.get("/api/v1/billing/invoices")) == [mine.pk]
+    assert member.get(f"/api/v1/billing/invoices/{mine.pk}{suffix}").status_code == 200
+
+
+def test_a_tenant_still_sees_its_void_invoice(published, member):
+    mine, _ = published
+    void(mine.pk, reason="wrong tenant", actor="test")
+    body = member.get(f"/api/v1/billing/invoices/{mine.pk}").json()
+    assert (body["status"], body["void_reason"]) == ("void", "wrong tenant")
+
+
+def test_admin_sees_drafts(two_tenants, admin):
+    mine, _ = two_tenants
+    assert admin.get(f"/api/v1/billing/invoices/{mine.pk}").json()["status"] == "draft"
 
 
 def test_filters_month_and_status(two_tenants, admin):
@@ -175,16 +209,29 @@ def test_admin_reads_reconciliations_with_lines(admin):
         tolerance=D("0.01"),
     )
     reconciliation.lines.create(
+        product="Droplets",
         provider_resource_id="42",
         our_cost=D("1.00"),
         provider_amount=D("1.00"),
         difference=D("0"),
         status="matched",
     )
+    reconciliation.lines.create(
+        product="Spaces Subscription",
+        provider_resource_id="Spaces ($5/mo)",
+        our_cost=D("0"),
+        provider_amount=D("5.00"),
+        difference=D("-5.00"),
+        status="only_provider",
+        reason="not_metered",
+    )
     assert ids(admin.get("/api/v1/billing/reconciliations?month=2026-03")) == [reconciliation.pk]
     body = admin.get(f"/api/v1/billing/reconciliations/{reconciliation.pk}").json()
-    assert body["counts"] == {"matched": 1}
-    assert body["lines"][0]["our_cost"] == "1.00"
+    assert body["counts"] == {"matched": 1, "only_provider": 1}
+    assert body["reasons"] == {"not_metered": 1}
+    matched, spaces = body["lines"]
+    assert (matched["product"], matched["reason"], matched["our_cost"]) == ("Droplets", "", "1.00")
+    assert (spaces["product"], spaces["reason"]) == ("Spaces Subscription", "not_metered")
 
 
 def test_list_query_count_does_not_grow_with_invoices(prices, admin, django_assert_max_num_queries):

@@ -19,6 +19,7 @@ from billing.models import Invoice, InvoiceStatus, Price, Reconciliation, UsageS
 from billing.periods import month_bounds, month_of, previous_month
 from billing.tests.conftest import Droplet
 from do_client import reset_clients
+from do_simulator.resource_kinds import DEFAULT_COUNTS
 from do_simulator.testing import SimulatorHandle, running_simulator
 from tests.factories import CloudProjectFactory
 
@@ -29,7 +30,10 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture
 def sim(settings) -> Iterator[SimulatorHandle]:
-    with running_simulator(droplets=0, seed=5) as handle:
+    # Droplets only: the simulator bills every product it holds, these tests none other.
+    with running_simulator(
+        droplets=0, seed=5, resources=dict.fromkeys(DEFAULT_COUNTS, 0)
+    ) as handle:
         settings.DO_API_BASE_URL = handle.base_url
         settings.DO_API_TOKEN = handle.token
         settings.DO_API_BACKOFF_BASE_SECONDS = 0.01
@@ -129,6 +133,7 @@ def test_reconcile_billing_prints_counts_per_status_and_the_difference(sim):
     output = run("reconcile_billing", "--month", last_month_text())
     # We synced nothing: DO's droplet is one we do not know.
     assert "only_provider: 1" in output and "matched: 0" in output
+    assert "because missing_from_inventory: 1" in output
     assert "difference -" in output
     assert Reconciliation.objects.count() == 1
 

@@ -16,7 +16,13 @@ from billing.models import Invoice, InvoiceLine, InvoiceStatus, Price, Rule, Usa
 from billing.services.invoices import InvoiceOutcome, TenantInvoice, finalize, generate
 from billing.tests.conftest import NOW, Droplet, at, month
 from billing.tests.conftest import generate as generate_text
-from tests.factories import BillingAccountFactory, CloudProjectFactory, TenantFactory
+from inventory.services.tenancy import assign_project_tenant
+from tests.factories import (
+    ASSIGNED_SINCE,
+    BillingAccountFactory,
+    CloudProjectFactory,
+    TenantFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -384,8 +390,8 @@ def test_a_draft_whose_usage_moved_to_another_tenant_is_removed(prices, project)
     whole_month(project, "2026-03")
     generate_text("2026-03")
     old_tenant = project.tenant
-    project.tenant = TenantFactory()
-    project.save()
+    # A correction back to before any usage: the whole month is the new tenant's.
+    assign_project_tenant(project, TenantFactory(), actor="test", effective_from=ASSIGNED_SINCE)
 
     result = generate_text("2026-03")
 

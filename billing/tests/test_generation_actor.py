@@ -7,8 +7,8 @@ from django.test import Client
 
 from billing.models import DraftChange, Invoice
 from billing.tests.conftest import Droplet, at, generate
-from inventory.models import CloudProject
-from tests.factories import CloudProjectFactory, PlatformAdminFactory
+from inventory.services.tenancy import assign_project_tenant
+from tests.factories import ASSIGNED_SINCE, CloudProjectFactory, PlatformAdminFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +24,7 @@ def test_generate_records_the_actor_of_each_draft_change(prices):
     generate("2026-03", actor="alice")
     invoice = Invoice.objects.get()
     generate("2026-03", actor="alice")  # unchanged usage: no audit row
-    CloudProject.objects.filter(pk=project.pk).update(tenant=None)
+    assign_project_tenant(project, None, actor="test", effective_from=ASSIGNED_SINCE)
     generate("2026-03", actor="bob")  # the usage moved away: the draft goes
     assert list(
         DraftChange.objects.filter(invoice_id=invoice.pk)

@@ -17,7 +17,8 @@ from conftest import make_client
 from do_simulator.testing import SimulatorHandle, running_simulator
 from inventory.models import CloudProject, CloudResource, CloudResourceEvent, Kind
 from inventory.services.sync import run_full_sync
-from tests.factories import PriceFactory, TenantFactory
+from inventory.services.tenancy import assign_project_tenant
+from tests.factories import ASSIGNED_SINCE, PriceFactory, TenantFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -39,7 +40,12 @@ def test_a_project_move_seen_by_sync_splits_usage_between_tenants(sim):
     (droplet,) = sim.state.oob_add_droplets(1, project_id=acme, created_at=sim.state.now() - 7200)
     sync(sim)
     for name in ("acme-prod", "globex-ml"):
-        CloudProject.objects.filter(name=name).update(tenant=TenantFactory(name=name))
+        assign_project_tenant(
+            CloudProject.objects.get(name=name),
+            TenantFactory(name=name),
+            actor="test",
+            effective_from=ASSIGNED_SINCE,
+        )
     sim.state.oob_move(droplet, globex)
     sync(sim)
     time.sleep(1.1)  # whole seconds: the next sighting gives the new segment its first

@@ -22,9 +22,12 @@ from billing.services.invoices import generate_month
 from billing.services.reconcile import NoProviderInvoice, reconcile, status_counts
 from billing.tests.conftest import Droplet
 from conftest import make_client
+from do_simulator.resource_kinds import DEFAULT_COUNTS
 from do_simulator.testing import SimulatorHandle, running_simulator
 from inventory.models import CloudProject, CloudResource, Kind
 from inventory.services.sync import run_full_sync
+from inventory.services.tenancy import assign_project_tenant
+from tests.factories import ASSIGNED_SINCE
 
 pytestmark = pytest.mark.django_db
 
@@ -45,9 +48,14 @@ def in_last_month(days: float) -> datetime:
     return start + timedelta(days=days)
 
 
+# A droplets-only account: the simulator bills every product it holds, and these tests
+# sync and meter droplets alone.
+DROPLETS_ONLY = {kind: 0 for kind in DEFAULT_COUNTS}
+
+
 @pytest.fixture
 def sim() -> Iterator[SimulatorHandle]:
-    with running_simulator(droplets=0, seed=11) as handle:
+    with running_simulator(droplets=0, seed=11, resources=DROPLETS_ONLY) as handle:
         yield handle
 
 
@@ -76,7 +84,12 @@ def test_our_costs_match_dos_invoice_line_by_line(sim, billing_client):
     sim.state.oob_add_droplets(3, created_at=epoch(in_last_month(9.3)), project_id=acme)
     sim.state.oob_add_droplets(2, size="s-2vcpu-4gb", created_at=epoch(in_last_month(-20)))
     sync(sim)
-    CloudProject.objects.filter(name="acme-prod").update(tenant=_tenant("Acme"))
+    assign_project_tenant(
+        CloudProject.objects.get(name="acme-prod"),
+        _tenant("Acme"),
+        actor="test",
+        effective_from=ASSIGNED_SINCE,
+    )
 
     generate_month(last_month(), actor="test", client=billing_client)
     reconciliation = reconcile(last_month(), client=billing_client, actor="test")

@@ -10,25 +10,26 @@ import httpx
 import pytest
 
 from billing.models import Price
-from billing.services.prices import refresh_prices
+from billing.services.prices import SEED_FROM, refresh_prices, seed_published_prices
 from billing.tests.conftest import at
-from do_client import DOClient
+from do_client import DOAPIError, DOClient
 
 pytestmark = pytest.mark.django_db
 
 
-def do_with_sizes(*sizes: tuple[str, str, str]) -> DOClient:
-    """A DO client whose `/v2/sizes` answers these (slug, hourly, monthly) JSON numbers."""
-    rows = ",".join(
-        f'{{"slug": {json.dumps(slug)}, "price_hourly": {hourly}, "price_monthly": {monthly}}}'
-        for slug, hourly, monthly in sizes
-    )
-    # Written by hand, not json.dumps: the numbers' text is what DO sends.
-    body = f'{{"sizes": [{rows}], "links": {{}}, "meta": {{"total": {len(sizes)}}}}}'
+NOT_FOUND = '{"id": "not_found", "message": "The resource you requested could not be found."}'
+
+
+def do_answering(bodies: dict[str, str]) -> DOClient:
+    """A DO client whose listed paths answer these JSON texts and any other path 404s."""
 
     def handler(request: httpx.Request) -> httpx.Response:
-        assert request.url.path == "/v2/sizes"
-        return httpx.Response(200, text=body, headers={"content-type": "application/json"})
+        body = bodies.get(request.url.path)
+        return httpx.Response(
+            200 if body is not None else 404,
+            text=body if body is not None else NOT_FOUND,
+            headers={"content-type": "application/json"},
+        )
 
     return DOClient(
         token="t",
@@ -36,6 +37,21 @@ def do_with_sizes(*sizes: tuple[str, str, str]) -> DOClient:
         purpose="billing",
         transport=httpx.MockTransport(handler),
     )
+
+
+def sizes_body(*sizes: tuple[str, str, str]) -> str:
+    rows = ",".join(
+        f'{{"slug": {json.dumps(slug)}, "price_hourly": {hourly}, "price_monthly": {monthly}}}'
+        for slug, hourly, monthly in sizes
+    )
+    # Written by hand, not json.dumps: the numbers' text is what DO sends.
+    return f'{{"sizes": [{rows}], "links": {{}}, "meta": {{"total": {len(sizes)}}}}}'
+
+
+def do_with_sizes(*sizes: tuple[str, str, str]) -> DOClient:
+    """A DO client whose `/v2/sizes` answers these (slug, hourly, monthly) JSON numbers;
+    every other path (the registry's options included) answers 404."""
+    return do_answering({"/v2/sizes": sizes_body(*sizes)})
 
 
 def test_first_refresh_captures_every_size_exactly_from_the_json_text():
@@ -75,3 +91,145 @@ def test_a_changed_price_closes_the_old_row_and_opens_a_new_one():
 def test_a_size_without_a_price_is_skipped():
     outcome = refresh_prices(do_with_sizes(("s-1vcpu-1gb", "null", "6.00")))
     assert outcome.seen == 0 and Price.objects.count() == 0
+
+
+# DO's own example (its OpenAPI spec, droplets/responses/examples.yml): a float's
+# artefacts, longer than the 10 places the price book keeps.
+DO_LONG_FLOAT = ("s-1vcpu-512mb-10gb", "0.00743999984115362", "5.0")
+
+
+def test_refreshes_with_dos_long_float_prices_write_nothing_when_nothing_changed():
+    client = do_with_sizes(DO_LONG_FLOAT, ("g-2vcpu-8gb", "0.09375000000000001", "63"))
+    first = refresh_prices(client, now=at("2026-03-10 00:00"))
+    outcomes = [refresh_prices(client, now=at(f"2026-03-1{d} 00:00")) for d in range(1, 5)]
+    assert first.added == 2
+    assert [(o.added, o.changed, o.unchanged) for o in outcomes] == [(0, 0, 2)] * 4
+    assert Price.objects.count() == 2
+    row = Price.objects.get(size_slug="s-1vcpu-512mb-10gb")
+    assert (row.price_hourly, row.valid_to) == (Decimal("0.0074399998"), None)
+
+
+def test_a_real_change_of_a_long_float_price_writes_one_row():
+    refresh_prices(do_with_sizes(DO_LONG_FLOAT), now=at("2026-03-10 00:00"))
+    outcome = refresh_prices(
+        do_with_sizes(("s-1vcpu-512mb-10gb", "0.00892999954521656", "6.0")),
+        now=at("2026-04-01 00:00"),
+    )
+    assert (outcome.added, outcome.changed) == (0, 1)
+    old, new = Price.objects.order_by("valid_from")
+    assert old.valid_to == at("2026-04-01 00:00")
+    assert (new.price_hourly, new.price_monthly) == (Decimal("0.0089299995"), Decimal("6.0"))
+    assert Price.objects.count() == 2
+
+
+# DO's example tiers (specification/resources/registry/responses/registry_options_response.yml).
+DO_TIERS = {"starter": 0, "basic": 500, "professional": 2000}
+
+
+def do_with_tiers(tiers: dict[str, int], *sizes: tuple[str, str, str]) -> DOClient:
+    options = {
+        "options": {
+            "available_regions": ["nyc3", "sfo3"],
+            "subscription_tiers": [
+                {"name": slug.title(), "slug": slug, "monthly_price_in_cents": cents}
+                for slug, cents in tiers.items()
+            ],
+        }
+    }
+    return do_answering(
+        {"/v2/sizes": sizes_body(*sizes), "/v2/registries/options": json.dumps(options)}
+    )
+
+
+def registry_book() -> dict[str, tuple[Decimal, Decimal, object]]:
+    return {
+        p.size_slug: (p.price_hourly, p.price_monthly, p.valid_from)
+        for p in Price.objects.filter(kind="container_registry", valid_to__isnull=True)
+    }
+
+
+def test_registry_tiers_are_captured_monthly_from_cents_hourly_over_672():
+    outcome = refresh_prices(
+        do_with_tiers(DO_TIERS, ("s-1vcpu-1gb", "0.00893", "6.00")), now=at("2026-03-10 00:00")
+    )
+    assert (outcome.seen, outcome.added) == (4, 4)
+    when = at("2026-03-10 00:00")
+    assert registry_book() == {
+        "registry-starter": (Decimal("0"), Decimal("0"), when),
+        "registry-basic": (Decimal("0.00744"), Decimal("5.00"), when),
+        "registry-professional": (Decimal("0.02976"), Decimal("20.00"), when),
+    }
+
+
+def test_a_refresh_of_the_seeded_tiers_at_dos_prices_writes_nothing():
+    seed_published_prices()
+    before = Price.objects.count()
+    outcome = refresh_prices(
+        do_with_tiers({"basic": 500, "professional": 2000}), now=at("2026-03-10 00:00")
+    )
+    assert (outcome.added, outcome.changed, outcome.unchanged) == (0, 0, 2)
+    assert Price.objects.count() == before
+    assert registry_book()["registry-basic"][2] == SEED_FROM
+
+
+def test_an_unchanged_tier_refresh_writes_nothing():
+    client = do_with_tiers(DO_TIERS)
+    refresh_prices(client, now=at("2026-03-10 00:00"))
+    outcome = refresh_prices(client, now=at("2026-03-11 00:00"))
+    assert (outcome.added, outcome.changed, outcome.unchanged) == (0, 0, 3)
+    assert Price.objects.count() == 3
+
+
+def test_a_tier_price_change_writes_one_new_version():
+    refresh_prices(do_with_tiers(DO_TIERS), now=at("2026-03-10 00:00"))
+    outcome = refresh_prices(do_with_tiers({**DO_TIERS, "basic": 600}), now=at("2026-04-01 00:00"))
+    assert (outcome.added, outcome.changed, outcome.unchanged) == (0, 1, 2)
+    old, new = Price.objects.filter(size_slug="registry-basic").order_by("valid_from")
+    assert (old.price_monthly, old.valid_to) == (Decimal("5.00"), at("2026-04-01 00:00"))
+    assert (new.price_hourly, new.price_monthly, new.valid_from, new.valid_to) == (
+        Decimal("0.00893"),
+        Decimal("6.00"),
+        at("2026-04-01 00:00"),
+        None,
+    )
+    assert Price.objects.count() == 4
+
+
+def test_a_404_from_the_registry_options_keeps_the_seeded_book():
+    seed_published_prices()
+    seeded = registry_book()
+    outcome = refresh_prices(
+        do_with_sizes(("s-1vcpu-1gb", "0.00893", "6.00")), now=at("2026-03-10 00:00")
+    )
+    assert (outcome.seen, outcome.added) == (1, 1)
+    assert registry_book() == seeded
+    assert set(seeded) == {"registry-basic", "registry-professional"}
+
+
+def test_another_failure_of_the_registry_options_propagates_and_writes_nothing():
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/v2/sizes":
+            return httpx.Response(200, text=sizes_body(("s-1vcpu-1gb", "0.00893", "6.00")))
+        return httpx.Response(
+            401, json={"id": "unauthorized", "message": "Unable to authenticate you."}
+        )
+
+    client = DOClient(
+        token="t",
+        base_url="https://do.test",
+        purpose="billing",
+        transport=httpx.MockTransport(handler),
+    )
+    with pytest.raises(DOAPIError):
+        refresh_prices(client)
+    assert not Price.objects.exists()
+
+
+def test_the_simulators_tiers_match_the_seeded_book_it_bills_by(do):
+    seed_published_prices()
+    seeded = registry_book()
+    outcome = refresh_prices(do, now=at("2026-03-10 00:00"))
+    book = registry_book()
+    assert {k: book[k] for k in seeded} == seeded  # basic, professional: unchanged
+    assert book["registry-starter"][:2] == (Decimal("0"), Decimal("0"))
+    assert outcome.unchanged >= 2

@@ -11,6 +11,7 @@ import pytest
 
 from do_simulator import billing
 from do_simulator.models import droplet_uuid
+from do_simulator.resource_kinds import DEFAULT_COUNTS
 from do_simulator.testing import SimulatorHandle, running_simulator
 
 from .conftest import walk
@@ -22,8 +23,9 @@ def ts(text: str) -> int:
 
 @pytest.fixture
 def empty() -> Iterator[SimulatorHandle]:
-    """A simulator with projects but no droplets, so every invoice item is the test's own."""
-    with running_simulator(droplets=0) as handle:
+    """A simulator with projects but no droplets nor other billed resources, so every
+    invoice item is the test's own."""
+    with running_simulator(droplets=0, resources={kind: 0 for kind in DEFAULT_COUNTS}) as handle:
         yield handle
 
 

@@ -50,7 +50,10 @@ def test_state_survives_a_restart_on_the_same_file(tmp_path: Path) -> None:
         created = client.post("/v2/droplets", json={**CREATE, "tags": ["kept"]}).json()
         wait_for_action(client, created["links"]["actions"][0]["id"])
         victim = sim.state.droplet_ids()[0]
-        client.post(f"/v2/droplets/{victim}/actions", json={"type": "power_off"})
+        power_off = client.post(f"/v2/droplets/{victim}/actions", json={"type": "power_off"})
+        # Done before the snapshot: an action still running when the state is saved would
+        # finish, or not, during the restart, and the two reads would race it.
+        wait_for_action(client, power_off.json()["action"]["id"])
         sim.state.oob_resize(sim.state.droplet_ids()[1], "s-8vcpu-16gb")  # a console change
         client.patch("/v2/projects/default", json={"description": "renamed by a test"})
         before = _account(sim.base_url, sim.auth_headers)

@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
+from do_simulator.billing_products import PRICES
 from do_simulator.resource_kinds import KINDS, Kind
 from do_simulator.testing import SimulatorHandle
 
@@ -64,6 +65,18 @@ def test_list_and_get_fit_schema(
 def test_registry_fits_schema(client: httpx.Client, contract: Contract) -> None:
     registry = contract.check(client.get("/v2/registry")).json()["registry"]
     assert registry["subscription"]["tier"]["slug"] == "basic"
+
+
+@pytest.mark.parametrize("path", ["/v2/registries/options", "/v2/registry/options"])
+def test_registry_options_fit_schema_priced_as_billed(
+    client: httpx.Client, contract: Contract, path: str
+) -> None:
+    options = contract.check(client.get(path)).json()["options"]
+    cents = {t["slug"]: t["monthly_price_in_cents"] for t in options["subscription_tiers"]}
+    # The tiers cost what the simulator's invoices bill a registry (billing_products.PRICES).
+    assert cents == {"starter": 0, "basic": 500, "professional": 2000}
+    assert PRICES["registry-basic"][1] * 100 == 500
+    assert PRICES["registry-professional"][1] * 100 == 2000
 
 
 def test_not_found_fits_schema(client: httpx.Client, contract: Contract) -> None:

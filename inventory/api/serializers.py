@@ -1,9 +1,16 @@
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from inventory.models import CloudProject, CloudResource, CloudResourceEvent, SyncRun
-from inventory.selectors import events_visible_to
+from inventory.models import (
+    CloudProject,
+    CloudResource,
+    CloudResourceEvent,
+    ProjectTenantAssignment,
+    SyncRun,
+)
+from inventory.selectors import events_visible_to, tenant_history
 
 
 class ProjectSerializer(serializers.ModelSerializer):
@@ -29,6 +36,56 @@ class ProjectSerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
         ]
+
+
+class TenantAssignmentSerializer(serializers.ModelSerializer):
+    tenant_name = serializers.CharField(
+        source="tenant.name", read_only=True, default=None, allow_null=True
+    )
+
+    class Meta:
+        model = ProjectTenantAssignment
+        fields = [
+            "id",
+            "tenant",
+            "tenant_name",
+            "effective_from",
+            "effective_to",
+            "actor",
+            "reason",
+            "is_correction",
+            "superseded_at",
+            "created_at",
+        ]
+
+
+class ProjectDetailSerializer(ProjectSerializer):
+    """A project with its tenant history (`selectors.tenant_history`), oldest first."""
+
+    tenant_history = serializers.SerializerMethodField()
+
+    class Meta(ProjectSerializer.Meta):
+        fields = [*ProjectSerializer.Meta.fields, "tenant_history"]
+
+    @extend_schema_field(TenantAssignmentSerializer(many=True))
+    def get_tenant_history(self, project: CloudProject) -> Any:
+        return TenantAssignmentSerializer(tenant_history(project), many=True).data
+
+
+class AssignTenantSerializer(serializers.Serializer):
+    """`POST /projects/{id}/tenant`: who holds the project from when, and why."""
+
+    tenant = serializers.CharField(
+        allow_null=True, help_text="Tenant id, slug or name; null unassigns the project."
+    )
+    effective_from = serializers.CharField(
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        default=None,
+        help_text="ISO-8601 instant (UTC when no zone); default now. Earlier: a correction.",
+    )
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
 
 
 class EventSerializer(serializers.ModelSerializer):

@@ -5,30 +5,78 @@ a 404 by construction."""
 
 from typing import Any
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from arcadia.api import IsPlatformAdmin
+from arcadia.errors import InvalidInput, NotFound
 from arcadia.viewsets import ScopedReadOnlyViewSet
 from inventory import selectors
 from inventory.api.filters import ProjectFilter, ResourceFilter
 from inventory.api.serializers import (
+    AssignTenantSerializer,
     EventSerializer,
+    ProjectDetailSerializer,
     ProjectSerializer,
     ResourceDetailSerializer,
     ResourceSerializer,
     SyncRunSerializer,
 )
+from inventory.services.tenancy import assign_project_tenant, parse_effective_from
+from tenants.services import find_tenant
 
 
 class ProjectViewSet(ScopedReadOnlyViewSet):
     scoped_by = staticmethod(selectors.projects_visible_to)
-    serializer_class = ProjectSerializer
     filterset_class = ProjectFilter
     search_fields = ["name", "provider_id"]
     ordering_fields = ["name", "created_at"]
+
+    def get_serializer_class(self):
+        return ProjectSerializer if self.action == "list" else ProjectDetailSerializer
+
+    @extend_schema(
+        summary="Assign the project to a tenant from an instant (default now)",
+        request=AssignTenantSerializer,
+        responses={
+            200: ProjectDetailSerializer,
+            400: OpenApiResponse(description="A bad `effective_from` or unknown `tenant`."),
+            403: OpenApiResponse(description="Not a platform admin."),
+            404: OpenApiResponse(description="No such project."),
+        },
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="tenant",
+        permission_classes=[IsPlatformAdmin],
+        filterset_class=None,
+        search_fields=None,
+        ordering_fields=None,
+    )
+    def tenant(self, request: Request, pk: str | None = None) -> Response:
+        project = self.get_object()  # after IsPlatformAdmin: a tenant user gets a 403
+        body = AssignTenantSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        effective_from = parse_effective_from(data["effective_from"])
+        tenant = None
+        if data["tenant"] is not None:
+            try:
+                tenant = find_tenant(data["tenant"])
+            except NotFound as exc:  # a reference in a body is invalid input, not a missing URL
+                raise InvalidInput(exc.message, field="tenant") from exc
+        assign_project_tenant(
+            project,
+            tenant,
+            actor=request.user.get_username(),
+            effective_from=effective_from,
+            reason=data["reason"],
+        )
+        project = self.get_queryset().get(pk=project.pk)
+        return Response(ProjectDetailSerializer(project, context={"request": request}).data)
 
 
 class ResourceViewSet(ScopedReadOnlyViewSet):

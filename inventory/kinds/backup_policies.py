@@ -41,7 +41,6 @@ BACKUP_POLICIES_PATH = "/v2/droplets/backups/policies"
 BACKUP_POLICY_PATH = "/v2/droplets/{id}/backups/policy"
 # The key under which a droplet's raw object carries its policy record to the normalizer.
 BACKUP_POLICY_KEY = "_arcadia_backup_policy"
-DEFAULT_REFRESH_SECONDS = 6 * 3600
 # Droplets fetched alone in one run before the full listing is cheaper and surer (a
 # restored database whose stored policies are older than its run rows, say).
 FETCH_ALONE_LIMIT = 50
@@ -53,10 +52,7 @@ SELECT provider_id, attrs->'backup_policy' FROM cloud_resources
 
 
 def refresh_interval() -> timedelta:
-    return timedelta(
-        seconds=getattr(settings, "INVENTORY_BACKUP_POLICIES_REFRESH_SECONDS", None)
-        or DEFAULT_REFRESH_SECONDS
-    )
+    return timedelta(seconds=settings.INVENTORY_BACKUP_POLICIES_REFRESH_SECONDS)
 
 
 def full_read_due() -> bool:

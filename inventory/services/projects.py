@@ -13,18 +13,21 @@ from datetime import datetime
 from typing import Any
 
 from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from do_client.prefetch import prefetched
 from inventory.models import (
     PROVIDER_DO,
     CloudProject,
     CloudProjectAssignment,
-    ProjectTenantChange,
 )
+from inventory.services.tenancy import assign_project_tenant
 from tenants.models import Tenant
 from tenants.services import ensure_platform_tenant
 
 PLATFORM_PROJECT_NAME = "skyai-internal"
+BOOTSTRAP_ACTOR = "bootstrap"
 PLATFORM_PROJECT = {
     "name": PLATFORM_PROJECT_NAME,
     "purpose": "Service or API",
@@ -78,17 +81,38 @@ def sync_projects(client: Any, *, seen_at: datetime) -> tuple[list[CloudProject]
             unique_fields=["provider", "provider_id"],
             update_fields=_PROJECT_FIELDS,
         )
-        # Map the platform's project to the platform tenant, once; an operator's later
-        # choice is never overwritten.
-        CloudProject.objects.filter(
-            provider=PROVIDER_DO, name=PLATFORM_PROJECT_NAME, tenant__isnull=True
-        ).update(tenant=ensure_platform_tenant())
+        _map_platform_project(raw_projects, seen_at)
     projects = list(
         CloudProject.objects.filter(
             provider=PROVIDER_DO, provider_id__in=[p.provider_id for p in rows]
         )
     )
     return projects, created
+
+
+def _map_platform_project(raw_projects: list[dict[str, Any]], seen_at: datetime) -> None:
+    """Maps the platform's project to the platform tenant, once; an operator's later choice
+    is never overwritten. From DO's `created_at` of the project (nothing was in it before),
+    else from this sighting."""
+    unmapped = CloudProject.objects.filter(
+        provider=PROVIDER_DO,
+        name=PLATFORM_PROJECT_NAME,
+        tenant__isnull=True,
+        tenant_assignments__isnull=True,
+    )
+    for project in unmapped:
+        raw = next((p for p in raw_projects if str(p.get("id")) == project.provider_id), {})
+        created = parse_datetime(str(raw.get("created_at") or ""))
+        since = created if created and created.tzinfo and created <= seen_at else seen_at
+        assign_project_tenant(
+            project,
+            ensure_platform_tenant(),
+            actor=BOOTSTRAP_ACTOR,
+            effective_from=since,
+            reason="bootstrap: the platform's own project",
+            now=max(seen_at, timezone.now()),
+            correction=False,  # a first mapping of a project just found corrects nothing billed
+        )
 
 
 def sync_assignments(client: Any, projects: list[CloudProject], *, seen_at: datetime) -> int:
@@ -119,17 +143,8 @@ def record_assignment(urn: str, project: CloudProject, *, seen_at: datetime) -> 
     )
 
 
-@transaction.atomic
 def assign_tenant(project: CloudProject, tenant: Tenant | None, *, actor: str) -> CloudProject:
-    """Maps `project` to `tenant` (None: unassigned) and records who did it. The mapping
-    decides who is billed for the project's usage, so every change leaves an audit row."""
-    locked = CloudProject.objects.select_for_update().get(pk=project.pk)
-    if locked.tenant_id == (tenant.pk if tenant else None):
-        return locked
-    ProjectTenantChange.objects.create(
-        project=locked, old_tenant_id=locked.tenant_id, new_tenant=tenant, actor=actor
-    )
-    locked.tenant = tenant
-    locked.save(update_fields=["tenant", "updated_at"])
-    project.tenant = tenant
-    return locked
+    """Maps `project` to `tenant` (None: unassigned) from now on; the history and its
+    rules live in `inventory.services.tenancy.assign_project_tenant`."""
+    assign_project_tenant(project, tenant, actor=actor)
+    return project

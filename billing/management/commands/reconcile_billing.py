@@ -1,8 +1,9 @@
 """`manage.py reconcile_billing --month YYYY-MM [--tolerance 0.01]`
 
-Fetches DO's invoice for the month, compares it per resource with our costs (before
-markup, every tenant and unallocated) and stores the run. Prints the count of lines per
-status and the difference. Exits non-zero when DO has no invoice for the month yet."""
+Fetches DO's invoice for the month, compares it per (product, resource) with our costs
+(before markup, every tenant and unallocated) and stores the run. Prints the count of
+lines per status, of non-matched lines per reason, and the difference. Exits non-zero
+when DO has no invoice for the month yet."""
 
 from __future__ import annotations
 
@@ -13,7 +14,12 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from billing.management.commands._billing import guarded, month_and_tenant
 from billing.periods import month_text
-from billing.services.reconcile import DEFAULT_TOLERANCE, reconcile, status_counts
+from billing.services.reconcile import (
+    DEFAULT_TOLERANCE,
+    reason_counts,
+    reconcile,
+    status_counts,
+)
 from do_client import client_for
 
 
@@ -54,6 +60,8 @@ class Command(BaseCommand):
         )
         for status, count in counts.items():
             self.stdout.write(f"  {status}: {count}")
+        for reason, count in reason_counts(reconciliation).items():
+            self.stdout.write(f"    because {reason}: {count}")
         self.stdout.write(
             f"  ours {reconciliation.our_total} USD, DO {reconciliation.provider_total} USD, "
             f"difference {reconciliation.difference} USD"

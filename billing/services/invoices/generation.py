@@ -27,6 +27,10 @@ from django.utils import timezone
 from arcadia.errors import Conflict
 from arcadia.locks import xact_lock
 from billing import pricing
+from billing.meters import PRODUCT_LABEL, Product, Unit
+from billing.meters.base import quantity_text
+from billing.meters.compute import BACKUP_KEY_SEP
+from billing.meters.networking import LB_NODE_KEY
 from billing.models import (
     DEFAULT_CURRENCY,
     LINE_FIELDS,
@@ -35,13 +39,15 @@ from billing.models import (
     Invoice,
     InvoiceLine,
     InvoiceStatus,
+    Price,
     Rule,
 )
 from billing.periods import month_text, next_month, refuse_future
 from billing.services import bulk
+from billing.services.corrections import correction_note
 from billing.services.month import prepare_month
 from billing.services.prices import PriceBook, refresh_prices
-from billing.services.usage import Costs, Usage, month_usage, owner_share
+from billing.services.usage import Costs, Usage, month_usage, owner_share, usage_total
 from tenants.models import Tenant
 
 PERCENT_EXP = Decimal("0.001")
@@ -174,25 +180,71 @@ class _Draft:
 
 
 def _line(usage: Usage, *, book: PriceBook, costs: Costs, terms: _Terms) -> tuple[Any, ...]:
-    """One (tenant, resource, size) line, in `LINE_COLUMNS` order."""
+    """One (tenant, resource, charge) line, in `LINE_COLUMNS` order."""
     price = book.prices[(usage.size_slug, terms.currency)]
     share = owner_share(costs, price, usage)
+    quantity, unit_price = billed_quantity(usage, price, share)
     return (
         usage.resource_id,
+        usage.product,
+        describe(usage),
         usage.urn,
         usage.project_name,
         usage.size_slug,
         usage.usage_start,
         usage.usage_end,
         usage.seconds,
-        share.hours,
+        quantity,
+        usage.unit,
+        unit_price,
         price.price_hourly,
         price.price_monthly,
-        costs(price, usage.total_seconds).capped,
+        usage_total(costs, price, usage).capped,
         share.cost,
         pricing.line_amount(share.cost, terms.markup),
         terms.currency,
     )
+
+
+def billed_quantity(usage: Usage, price: Price, share: pricing.Share) -> tuple[Decimal, Decimal]:
+    """(quantity in the line's unit, its unit price): hours x count at the hourly price,
+    or GiB-months (the cost over the monthly price per GiB) at the monthly price."""
+    if usage.unit == Unit.GIB_MONTHS:
+        if price.price_monthly <= 0:
+            return Decimal(0), price.price_monthly
+        return pricing.quantize_quantity(share.cost / price.price_monthly), price.price_monthly
+    return pricing.quantize_quantity(share.hours * usage.quantity), price.price_hourly
+
+
+def describe(usage: Usage) -> str:
+    """What a line says: the product, the resource's name, what of it is billed."""
+    label = PRODUCT_LABEL.get(usage.product, usage.product)
+    if usage.unit == Unit.GIB_MONTHS:
+        detail = f"{quantity_text(usage.quantity)} GiB"
+    else:
+        detail = charge_label(usage)
+    name = usage.name or usage.urn
+    return f"{label} {name} ({detail})" if detail else f"{label} {name}"
+
+
+def charge_label(usage: Usage) -> str:
+    qty = quantity_text(usage.quantity)
+    if usage.product == Product.DROPLET_BACKUP:
+        size, _, plan = usage.size_slug.partition(BACKUP_KEY_SEP)
+        return f"{size}, {plan}"
+    if usage.product == Product.LOAD_BALANCER and usage.size_slug == LB_NODE_KEY:
+        return f"{qty} node{'s' if usage.quantity != 1 else ''}"
+    if usage.product == Product.DATABASE:
+        return f"{usage.size_slug} x {qty} node{'s' if usage.quantity != 1 else ''}"
+    if usage.product == Product.APP:
+        return f"{usage.size_slug} x {qty}"
+    if usage.product == Product.RESERVED_IP:
+        return "unassigned"
+    if usage.product == Product.KUBERNETES_HA:
+        return "HA control plane"
+    if usage.product == Product.CONTAINER_REGISTRY:
+        return usage.size_slug.removeprefix("registry-")
+    return usage.size_slug
 
 
 def generate(
@@ -370,6 +422,7 @@ def _write(
 
 
 def _audit(invoice: Invoice, what: str, actor: str) -> None:
+    note = correction_note(invoice.tenant_id, invoice.period_start, invoice.currency)
     DraftChange.objects.create(
         invoice_id=invoice.pk,
         tenant_id=invoice.tenant_id,
@@ -377,6 +430,7 @@ def _audit(invoice: Invoice, what: str, actor: str) -> None:
         currency=invoice.currency,
         what=what,
         actor=actor,
+        note=note,
     )
 
 

@@ -13,7 +13,7 @@ Idempotent, so `bin/up` can run it on every start:
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
@@ -28,8 +28,9 @@ from drift.services.detection import run_detection
 from drift.services.provisioned import record_provisioned
 from drift.services.reverting import live_value
 from inventory.models import CloudProject, CloudResource, Kind, SyncRun
-from inventory.services.projects import PLATFORM_PROJECT_NAME, assign_tenant
+from inventory.services.projects import PLATFORM_PROJECT_NAME
 from inventory.services.sync import run_all, run_full_sync
+from inventory.services.tenancy import assign_project_tenant
 from tenants.models import User
 from tenants.services import (
     ensure_platform_admin,
@@ -90,6 +91,14 @@ OTHER_KIND_DRIFT: dict[str, Callable[[CloudResource], OobChange]] = {
 }
 
 
+def customers_since() -> datetime:
+    """When the demo's customers took their projects: the first of the month before last,
+    so the month the demo bills is theirs whole (an assignment from now would leave it
+    unallocated, as it should for a real customer mapped today)."""
+    first = timezone.now().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    return (first - timedelta(days=1)).replace(day=1)
+
+
 class Command(BaseCommand):
     help = "Prepare the demo: operator login, first sync, demo tenants."
 
@@ -125,6 +134,8 @@ class Command(BaseCommand):
         reported, not fatal: the demo still serves."""
         today = timezone.now().date()
         last_month = (today.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+        # DO's published prices of what its API does not price (idempotent, as bin/up does).
+        call_command("seed_prices", stdout=self.stdout)
         for command in ("generate_invoices", "reconcile_billing"):
             try:
                 call_command(command, "--month", last_month, stdout=self.stdout)
@@ -142,7 +153,14 @@ class Command(BaseCommand):
         for project in customer_projects[:-1]:
             tenant = ensure_tenant(project.name.split("-")[0].capitalize())
             if project.tenant_id is None:
-                assign_tenant(project, tenant, actor=DEMO_ACTOR)
+                assign_project_tenant(
+                    project,
+                    tenant,
+                    actor=DEMO_ACTOR,
+                    effective_from=customers_since(),
+                    reason="demo: the customer's own project since before the billed month",
+                    correction=False,  # a first mapping: nothing was billed to anyone yet
+                )
             username = f"{tenant.slug}-ops"
             user = ensure_tenant_user(
                 username, password=username + DEMO_PASSWORD_SUFFIX, tenant=tenant
