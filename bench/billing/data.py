@@ -33,7 +33,7 @@ FIRST_ID = 500_000_000
 TABLES = (
     "billing_reconciliation_lines, billing_reconciliations, billing_provider_invoice_items, "
     "billing_provider_invoices, billing_credit_applications, billing_credits, "
-    "billing_invoice_lines, billing_invoices, billing_invoice_counters, "
+    "billing_invoice_lines, billing_draftchange, billing_invoices, billing_invoice_counters, "
     "billing_usage_segments, billing_accounts, billing_prices, cloud_resource_events, "
     "cloud_resources, cloud_project_assignments, cloud_projects"
 )
@@ -276,14 +276,15 @@ def load(url: str, *, n: int, tenants: int, month: date) -> dict[str, int]:
         with conn.cursor() as cursor:
             cursor.executemany(
                 "INSERT INTO billing_prices (provider, kind, size_slug, price_hourly, "
-                "price_monthly, currency, valid_from, created_at) VALUES "
-                "('digitalocean', 'droplet', %s, %s, %s, 'USD', '2020-01-01T00:00Z', now())",
+                "price_monthly, currency, valid_from, created_at, set_by) VALUES "
+                "('digitalocean', 'droplet', %s, %s, %s, 'USD', '2020-01-01T00:00Z', now(), "
+                "'bench')",
                 [(slug, s.price_hourly, s.price_monthly) for slug, s in SIZES.items()],
             )
             cursor.executemany(
                 "INSERT INTO billing_prices (provider, kind, size_slug, price_hourly, "
-                "price_monthly, currency, valid_from, created_at) VALUES "
-                "('digitalocean', %s, %s, %s, %s, 'USD', '2020-01-01T00:00Z', now())",
+                "price_monthly, currency, valid_from, created_at, set_by) VALUES "
+                "('digitalocean', %s, %s, %s, %s, 'USD', '2020-01-01T00:00Z', now(), 'bench')",
                 [(kind, key, h, m) for kind, key, h, m, _ in PUBLISHED_PRICES],
             )
         counts = conn.execute(

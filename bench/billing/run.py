@@ -15,7 +15,7 @@ extrapolated to N and labelled so.
 
 Targets (issue 7): >= 20x the naive loop; queries not growing with resources; flat memory;
 an unchanged second run writes nothing. Its own database, `arcadia_bench_billing`
-(BILLING_BENCH_DATABASE_URL overrides; created and migrated when missing).
+(BILLING_BENCH_DATABASE_URL overrides; dropped and re-created for each size).
 """
 
 from __future__ import annotations
@@ -33,9 +33,14 @@ if urlparse(URL).hostname not in ("127.0.0.1", "localhost", "::1"):
     sys.exit(f"refusing a non-loopback bench database: {URL}")
 # bench.common reads this at import: every phase then runs against our database.
 os.environ["BENCH_DATABASE_URL"] = URL
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "arcadia.settings")
+
+import django  # noqa: E402
+
+django.setup()  # bench.billing.data reads the metering rules (billing.meters): models
 
 from bench.billing import data  # noqa: E402
-from bench.common import prepare_database, run_phase, table  # noqa: E402
+from bench.common import fresh_database, run_phase, table  # noqa: E402
 from billing.periods import month_of, month_text, previous_month  # noqa: E402
 
 PHASE = "bench.billing.phase"
@@ -53,11 +58,11 @@ def main() -> int:
     parser.add_argument("--naive-sample", type=int, default=500)
     args = parser.parse_args()
 
-    prepare_database()
     month = month_text(previous_month(month_of(datetime.now(UTC))))
     rows: list[list[object]] = []
     results: dict[str, dict[str, object]] = {}
     for n in sorted({args.small, args.n}):
+        fresh_database()  # migrated, never analyzed: as a new install's first generation
         loaded = data.load(
             URL, n=n, tenants=args.tenants, month=previous_month(month_of(datetime.now(UTC)))
         )

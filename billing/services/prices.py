@@ -135,17 +135,7 @@ def _write_changes(
         else:
             outcome.changed += 1
             close.append(row.pk)
-        new.append(
-            Price(
-                provider=PROVIDER_DO,
-                kind=kind,
-                size_slug=key,
-                price_hourly=hourly,
-                price_monthly=monthly,
-                currency=DEFAULT_CURRENCY,
-                valid_from=now,
-            )
-        )
+        new.append(_do_price(kind, key, hourly, monthly, valid_from=now))
     if close:
         Price.objects.filter(pk__in=close).update(valid_to=now)
     if new:
@@ -247,15 +237,7 @@ def seed_published_prices(*, now: datetime | None = None) -> int:
             )
         )
         rows = [
-            Price(
-                provider=PROVIDER_DO,
-                kind=kind,
-                size_slug=key,
-                price_hourly=hourly,
-                price_monthly=monthly,
-                currency=DEFAULT_CURRENCY,
-                valid_from=SEED_FROM,
-            )
+            _do_price(kind, key, hourly, monthly, valid_from=SEED_FROM)
             for kind, key, hourly, monthly, _source in PUBLISHED_PRICES
             if key not in have
         ]
@@ -319,3 +301,18 @@ def set_price(
             valid_from=valid_from,
             set_by=actor,
         )
+
+
+def _do_price(
+    kind: str, key: str, hourly: Decimal, monthly: Decimal, *, valid_from: datetime
+) -> Price:
+    """A new version of one DO price (USD: the only currency DO prices in)."""
+    return Price(
+        provider=PROVIDER_DO,
+        kind=kind,
+        size_slug=key,
+        price_hourly=hourly,
+        price_monthly=monthly,
+        currency=DEFAULT_CURRENCY,
+        valid_from=valid_from,
+    )

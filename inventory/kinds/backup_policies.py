@@ -45,9 +45,17 @@ BACKUP_POLICY_KEY = "_arcadia_backup_policy"
 # restored database whose stored policies are older than its run rows, say).
 FETCH_ALONE_LIMIT = 50
 
+# Each id finds its row by one probe of the natural key, whatever the statistics say: a
+# plain `provider_id = ANY(...)` on a never-analyzed table read the whole kind through
+# the key's (provider, kind) prefix and filtered it, every page (the page statement's
+# trap, inventory/services/chokepoint.py; inventory/tests/test_page_plan.py).
 _STORED_SQL = """
-SELECT provider_id, attrs->'backup_policy' FROM cloud_resources
- WHERE provider = %s AND kind = %s AND provider_id = ANY(%s)
+SELECT page.provider_id, r.policy
+  FROM unnest(%s::text[]) AS page(provider_id)
+  JOIN LATERAL (
+      SELECT attrs->'backup_policy' AS policy FROM cloud_resources
+       WHERE provider = %s AND kind = %s AND provider_id = page.provider_id
+       OFFSET 0) r ON true
 """
 
 
@@ -158,8 +166,13 @@ def _read_listing(client: Any) -> dict[str, dict[str, Any]]:
         page += 1
 
 
+def stored_policies_statement(provider_ids: Iterable[str]) -> tuple[str, list[Any]]:
+    """The per-page read of stored policies; apart so a test can EXPLAIN it."""
+    return _STORED_SQL, [list(provider_ids), PROVIDER_DO, Kind.DROPLET]
+
+
 def _stored_policies(provider_ids: Iterable[str]) -> dict[str, Any]:
     with connection.cursor() as cursor:
-        cursor.execute(_STORED_SQL, [PROVIDER_DO, Kind.DROPLET, list(provider_ids)])
+        cursor.execute(*stored_policies_statement(provider_ids))
         # Django's backend hands jsonb over as text (its JSONField decodes it).
         return {pid: json.loads(text) for pid, text in cursor.fetchall() if text is not None}

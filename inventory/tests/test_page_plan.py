@@ -16,6 +16,7 @@ import pytest
 from django.db import connection
 
 from inventory.kinds import ResourceRow
+from inventory.kinds.backup_policies import stored_policies_statement
 from inventory.models import Kind
 from inventory.services.chokepoint import bump_statement, page_statement, write_statement
 from inventory.tests.conftest import droplet_row
@@ -177,3 +178,11 @@ def test_bump_statement_finds_rows_by_primary_key(large_kind, at):
     for node in reads:
         if node["Node Type"] not in {"ModifyTable", "Bitmap Heap Scan"}:
             assert keyed_lookup(node), outline(root)
+
+
+def test_stored_policies_read_finds_rows_by_natural_key(large_kind):
+    """A re-sync's per-page read of the stored backup policies (carried forward between
+    full reads of DO's listing) probes the natural key per id, never the whole kind."""
+    sql, params = stored_policies_statement(str(i) for i in range(1, 201))
+
+    assert_found_by_index(plan(sql, params))
