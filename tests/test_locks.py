@@ -60,3 +60,42 @@ def test_xact_lock_gives_up_after_its_timeout():
         other.execute("SELECT pg_advisory_lock(%s)", [lock_key(name)])
         with pytest.raises(OperationalError, match="lock timeout"), transaction.atomic():
             xact_lock(name, timeout_ms=50)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_execute_locked_in_an_implicit_transaction_releases_the_lock_with_its_statement():
+    # Autocommit: the lock and the statement are one query string, so one transaction;
+    # the lock is gone when the call returns, and a failing statement leaves none behind.
+    with connection.cursor() as cursor:
+        execute_locked(
+            cursor,
+            "inventory:write:droplet",
+            "SELECT %(v)s::int",
+            {"v": 7},
+            implicit_transaction=True,
+        )
+        assert cursor.fetchall() == [(7,)]
+    assert _held_advisory_locks() == 0
+    with pytest.raises(Exception, match="division by zero"), connection.cursor() as cursor:
+        execute_locked(
+            cursor,
+            "inventory:write:droplet",
+            "SELECT 1 / %(z)s::int",
+            {"z": 0},
+            implicit_transaction=True,
+        )
+    assert _held_advisory_locks() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_execute_locked_refuses_a_connection_left_in_manual_mode():
+    transaction.set_autocommit(False)
+    try:
+        with (
+            pytest.raises(RuntimeError, match="autocommit or an atomic block"),
+            connection.cursor() as cursor,
+        ):
+            execute_locked(cursor, "x", "SELECT 1", {}, implicit_transaction=True)
+    finally:
+        transaction.rollback()
+        transaction.set_autocommit(True)
