@@ -24,6 +24,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from arcadia.errors import Conflict, DomainError, InvalidInput, NotFound
 from arcadia.http_errors import REQUEST_TOO_LARGE
+from arcadia.request_id import current_request_id
 
 _STATUS = {
     InvalidInput: status.HTTP_400_BAD_REQUEST,
@@ -33,6 +34,15 @@ _STATUS = {
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    response = _error_response(exc, context)
+    # Every error body names its request (arcadia.request_id), as its log lines do.
+    request_id = current_request_id()
+    if response is not None and request_id and isinstance(response.data, dict):
+        response.data = {**response.data, "request_id": request_id}
+    return response
+
+
+def _error_response(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, RequestDataTooBig):  # from arcadia.parsers; Django's own is a 400
         return Response(REQUEST_TOO_LARGE, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
     if isinstance(exc, DomainError):
@@ -329,6 +339,10 @@ ERROR_SCHEMA: dict[str, Any] = {
     "properties": {
         "detail": {"type": "string"},
         "code": {"type": "string"},
+        "request_id": {
+            "type": "string",
+            "description": "The request's id, as in its X-Request-ID header and log lines.",
+        },
     },
     "additionalProperties": True,
 }

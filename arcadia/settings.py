@@ -15,6 +15,9 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from arcadia.log_config import logging_config
+from arcadia.sentry import init_sentry
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -49,7 +52,8 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 HTTPS = env_bool("ARCADIA_HTTPS", not DEBUG)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", HTTPS)
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # liveness probes speak plain HTTP to the pod
+# Liveness/readiness probes and Prometheus speak plain HTTP to the pod.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^healthz/ready$", r"^metrics$"]
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HTTPS
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000" if HTTPS else "0"))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
@@ -83,7 +87,8 @@ LOGIN_URL = "/api/v1/auth/login/"
 LOGIN_REDIRECT_URL = "/api/v1/me"
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django admin with Arcadia's site (the dashboard home, domain apps first).
+    "console.apps.ConsoleAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -104,11 +109,15 @@ INSTALLED_APPS = [
     "drift",
     "provisioning",
     "billing",
+    "webhooks",
     "demo",
+    "portal",
     "do_simulator",
 ]
 
 MIDDLEWARE = [
+    # First: every later middleware's log lines, and every response, carry the request id.
+    "arcadia.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -308,13 +317,24 @@ CELERY_TASK_ROUTES = {
     "drift.*": {"queue": "drift"},
     "provisioning.*": {"queue": "provisioning"},
     "billing.*": {"queue": "billing"},
+    # Receivers' speed never holds up a sync, a sweep or an invoice run.
+    "webhooks.*": {"queue": "webhooks"},
 }
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}},
-}
+# `/metrics` (arcadia.metrics): Prometheus presents this as `Authorization: Bearer ...`;
+# empty, only platform admins (API token or console session) may read it.
+ARCADIA_METRICS_TOKEN = os.environ.get("ARCADIA_METRICS_TOKEN", "")
+
+# JSON lines (arcadia.log_config; README, "Logs"); LOG_FORMAT=plain for a terminal.
+LOGGING = logging_config(
+    os.environ.get("LOG_LEVEL", "INFO"), os.environ.get("LOG_FORMAT", "json").strip().lower()
+)
+# Celery keeps its hands off the logging above (arcadia.celery connects `setup_logging`).
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# Errors to Sentry when SENTRY_DSN is set (arcadia.sentry: tokens scrubbed).
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
+SENTRY_ENVIRONMENT = os.environ.get("SENTRY_ENVIRONMENT", "")
+SENTRY_TRACES_SAMPLE_RATE = float(os.environ.get("SENTRY_TRACES_SAMPLE_RATE", "0"))
+if SENTRY_DSN:
+    init_sentry(SENTRY_DSN, environment=SENTRY_ENVIRONMENT, traces=SENTRY_TRACES_SAMPLE_RATE)

@@ -34,6 +34,7 @@ from urllib.parse import quote
 
 import httpx
 
+from . import metrics as do_metrics
 from .errors import DOBadResponse, DORateLimited, DOTransportError
 from .limiter import RateLimitWait, SharedRateLimiter, limiter_from_settings
 from .pages import Page, read_page
@@ -469,6 +470,7 @@ class DOClient:
                     method in SAFE_TO_REPEAT and isinstance(exc, _MAYBE_SENT)
                 )
                 logger.debug("DO %s -> %s (attempt %d)", where, type(exc).__name__, attempt)
+                do_metrics.record_response(self.purpose, do_metrics.TRANSPORT_ERROR, None)
                 if retryable and attempt <= self.max_retries:
                     self._sleep(self._backoff(attempt))
                     continue
@@ -477,6 +479,9 @@ class DOClient:
                 ) from exc
 
             observed = RateLimit.from_headers(response.headers, now=self._clock())
+            do_metrics.record_response(
+                self.purpose, response.status_code, observed.remaining if observed else None
+            )
             if observed is not None:
                 self.rate_limit = observed
                 if self.limiter is not None and observed.remaining is not None:

@@ -7,6 +7,7 @@ the two side by side roughly halves the wall time. The queue is bounded, so at m
 
 from __future__ import annotations
 
+import contextvars
 import queue
 import threading
 from collections.abc import Iterable, Iterator
@@ -41,7 +42,11 @@ def prefetched(source: Iterable[T], *, depth: int = 2) -> Iterator[T]:
         except BaseException as exc:  # handed to the consumer, not lost in the thread
             slots.put(exc)
 
-    producer = threading.Thread(target=produce, name="do-prefetch", daemon=True)
+    # In the caller's context: its log lines' ids (a sync run's, a task's) carry over.
+    context = contextvars.copy_context()
+    producer = threading.Thread(
+        target=context.run, args=(produce,), name="do-prefetch", daemon=True
+    )
     producer.start()
     try:
         while True:

@@ -3,7 +3,6 @@ the only writer. An operator's one decision here is which tenant owns a project.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django import forms
@@ -14,6 +13,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from arcadia.admin import ViewOnlyAdmin
+from arcadia.diffs import render_changes
 from inventory.models import (
     CloudProject,
     CloudResource,
@@ -269,16 +269,18 @@ class CloudResourceAdmin(ViewOnlyAdmin):
 
     @admin.display(description=f"Timeline (latest {TIMELINE_LENGTH} events)")
     def timeline(self, obj: CloudResource) -> str:
+        # Read like a changelog: when, what happened, who, and one line per changed field.
         events = obj.events.order_by("-occurred_at", "-id")[:TIMELINE_LENGTH]
         rows = format_html_join(
             "",
-            "<tr><td>{}</td><td><strong>{}</strong></td><td>{}</td><td><code>{}</code></td></tr>",
+            '<tr><td class="timeline-when">{}</td><td><strong>{}</strong></td>'
+            '<td class="timeline-who">{}</td><td>{}</td></tr>',
             (
                 (
                     e.occurred_at.strftime("%Y-%m-%d %H:%M:%S"),
-                    e.event,
+                    e.get_event_display(),
                     e.actor,
-                    json.dumps(e.changes, sort_keys=True),
+                    render_changes(e.changes or {}),
                 )
                 for e in events
             ),
@@ -288,7 +290,7 @@ class CloudResourceAdmin(ViewOnlyAdmin):
             + f"?resource__id__exact={obj.pk}"
         )
         return format_html(
-            '<table class="timeline"><thead><tr><th>When</th><th>Event</th><th>Actor</th>'
+            '<table class="timeline"><thead><tr><th>When</th><th>What</th><th>Who</th>'
             "<th>Changes</th></tr></thead><tbody>{}</tbody></table>"
             '<p><a href="{}">All events</a></p>',
             rows,
@@ -298,7 +300,7 @@ class CloudResourceAdmin(ViewOnlyAdmin):
 
 @admin.register(CloudResourceEvent)
 class CloudResourceEventAdmin(ViewOnlyAdmin):
-    list_display = ["occurred_at", "event", "resource", "actor", "changes"]
+    list_display = ["occurred_at", "event", "resource", "actor", "changes_lines"]
     list_filter = ["event"]
     list_select_related = ["resource"]
     search_fields = ["resource__urn", "resource__name", "actor"]
@@ -307,6 +309,10 @@ class CloudResourceEventAdmin(ViewOnlyAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    @admin.display(description="Changes")
+    def changes_lines(self, obj: CloudResourceEvent) -> str:
+        return render_changes(obj.changes or {})
 
 
 @admin.register(SyncRun)

@@ -41,6 +41,7 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
+import structlog
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
@@ -57,6 +58,7 @@ from do_client import (
 )
 from inventory.models import EventType
 from provisioning import dispatch
+from provisioning.announce import announce_saga_end
 from provisioning.events import saga_event
 from provisioning.models import LIVE_STATUSES, SagaRun, SagaStatus, SagaStep, StepStatus
 from provisioning.sagas import definition
@@ -176,13 +178,15 @@ def advance(
     if not _take_lease(run_id, owner):
         return None
     run = SagaRun.objects.get(pk=run_id)
-    try:
-        # A client that never sleeps: the engine is the one retry layer (module docstring).
-        client = client or client_for("provisioning", waits=False)
-        _Pass(run, _Lease(run_id, owner), client).go()
-    except LeaseLost as exc:
-        log.warning("%s", exc)
-        return None
+    # The pass's log lines carry the saga's id (README, "Logs").
+    with structlog.contextvars.bound_contextvars(saga_id=run_id, saga=run.saga):
+        try:
+            # A client that never sleeps: the engine is the one retry layer (module docstring).
+            client = client or client_for("provisioning", waits=False)
+            _Pass(run, _Lease(run_id, owner), client).go()
+        except LeaseLost as exc:
+            log.warning("%s", exc)
+            return None
     run.refresh_from_db()
     return run
 
@@ -397,6 +401,7 @@ class _Pass:
                 )
                 if self.saga.on_failed is not None:
                     self.saga.on_failed(self.run, error)
+            announce_saga_end(self.run)  # webhooks: saga.succeeded / saga.failed
 
 
 __all__ = ["Outcome", "advance", "backoff_seconds"]

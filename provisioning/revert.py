@@ -40,15 +40,17 @@ from provisioning.services import Started
 from tenants.models import User
 
 
-def revert_drift(drift_id: int, *, actor: User | str, requested_via: str = "api") -> Started:
+def revert_drift(
+    drift_id: int, *, actor: User | str, requested_via: str = "api", comment: str = ""
+) -> Started:
     """Starts the saga that reverts one open drift, or returns the drift's live one; see
-    the module docstring."""
+    the module docstring. A non-blank `comment` (why revert) is kept on the drift."""
     with transaction.atomic():
         provisioned, drift = lock_open_drift(drift_id, doing="reverted")
         live = SagaRun.objects.filter(drift=drift, status__in=LIVE_STATUSES).first()
         if live is not None:
             if not drift.revert_running:  # a saga started before the column existed
-                begin_revert(drift.pk, at=live.created_at)
+                begin_revert(drift.pk, at=live.created_at, comment=comment)
             return Started(live, False)
         entry, params = _plan(drift, provisioned)
         # Counting the drift's sagas under its row lock: a new key after a failed revert.
@@ -65,7 +67,7 @@ def revert_drift(drift_id: int, *, actor: User | str, requested_via: str = "api"
             compare=entry.compare,
         )
         if started.run.is_live:
-            begin_revert(drift.pk, at=timezone.now())
+            begin_revert(drift.pk, at=timezone.now(), comment=comment)
     return started
 
 

@@ -20,15 +20,24 @@ LAYERS = (
     "do_client",
     "do_simulator",
     "tenants",
+    # Below every app that emits events: they call webhooks.services.emit.
+    "webhooks",
     "inventory",
     "drift",
     "provisioning",
     "billing",
     "demo",
+    "portal",  # tenants' read-only pages: reads the domain apps, nothing imports it
+    "console",  # the operator console's home: reads every domain app, nothing imports it
 )
-DOMAIN_APPS = ("tenants", "inventory", "drift", "provisioning", "billing", "demo")
+DOMAIN_APPS = ("tenants", "webhooks", "inventory", "drift", "provisioning", "billing", "demo")
 # Parallel layers: neither imports the other.
-PEERS = {("do_client", "do_simulator"), ("do_simulator", "do_client")}
+PEERS = {
+    ("do_client", "do_simulator"),
+    ("do_simulator", "do_client"),
+    ("demo", "portal"),
+    ("portal", "demo"),
+}
 
 
 def _modules(package: str) -> Iterator[Path]:

@@ -187,7 +187,11 @@ def test_an_unrouted_url_under_api_is_a_json_404(client, url):
 
     assert response.status_code == 404
     assert response["Content-Type"] == "application/json"
-    assert response.json() == {"detail": "Not found.", "code": "not_found"}
+    assert response.json() == {
+        "detail": "Not found.",
+        "code": "not_found",
+        "request_id": response["X-Request-ID"],
+    }
 
 
 @pytest.mark.django_db
@@ -213,7 +217,11 @@ def test_a_crash_under_api_is_a_json_500_without_a_traceback(monkeypatch):
 
     assert response.status_code == 500
     assert response["Content-Type"] == "application/json"
-    assert response.json() == {"detail": "Server error.", "code": "server_error"}
+    assert response.json() == {
+        "detail": "Server error.",
+        "code": "server_error",
+        "request_id": response["X-Request-ID"],
+    }
     assert b"secret detail" not in response.content
     assert b"Traceback" not in response.content
 

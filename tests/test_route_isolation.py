@@ -37,6 +37,7 @@ from tests.factories import (
     TenantFactory,
     TenantUserFactory,
 )
+from webhooks.tests.fixtures import tenant_delivery, tenant_subscription
 
 pytestmark = pytest.mark.django_db
 
@@ -45,6 +46,8 @@ UNSAFE = ("post", "put", "patch", "delete")
 
 # Routes that hold no other tenant's object, by URL name: the caller's own account and
 # tokens, the schema and its page, DRF's login pages.
+# Collections a tenant's user may POST to, for their own tenant only (webhooks).
+TENANT_CREATABLE = {"webhook-list"}
 EXEMPT = {
     "api-root",  # links only
     "me",
@@ -91,6 +94,16 @@ def _resource(a: Tenant) -> Any:
     return CloudResourceFactory(project=CloudProjectFactory(tenant=a))
 
 
+def _suppression(a: Tenant) -> Any:
+    from drift.services.suppressions import suppress
+    from tests.factories import PlatformAdminFactory
+
+    return suppress(
+        resource=_resource(a), field="size_slug", reason="route isolation", permanent=True,
+        actor=PlatformAdminFactory(),
+    )  # fmt: skip
+
+
 # Router basename -> the object of tenant A (or of the platform, for operator data) whose
 # id fills the route's path parameters.
 OWNED_BY_A: dict[str, Callable[[Tenant], Any]] = {
@@ -101,10 +114,13 @@ OWNED_BY_A: dict[str, Callable[[Tenant], Any]] = {
     "drift": lambda a: DriftFactory(provisioned=ProvisionedFactory(resource=_resource(a))),
     "drift-revert": lambda a: DriftFactory(provisioned=ProvisionedFactory(resource=_resource(a))),
     "provisioned": lambda a: ProvisionedFactory(resource=_resource(a)),
+    "drift-suppression": lambda a: _suppression(a),
     "provisioning-droplet": lambda a: SagaRunFactory(resource=_resource(a)),
     "saga": lambda a: SagaRunFactory(resource=_resource(a)),
     "invoice": _invoice,
     "reconciliation": _reconciliation,
+    "webhook": tenant_subscription,
+    "webhook-delivery": tenant_delivery,
 }
 
 
@@ -243,6 +259,8 @@ def test_another_tenants_user_never_gets_tenant_as_objects():
                 expected = {200}
                 if code == 200 and obj.pk in _ids_in(response.json()):
                     failures.append(f"{method.upper()} {url}: lists tenant A's object")
+            elif route.name in TENANT_CREATABLE:  # their own tenant's: an empty body is a 400
+                expected = {400}
             else:
                 expected = {403, 404}
             if code not in expected:

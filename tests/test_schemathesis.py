@@ -48,7 +48,8 @@ from rest_framework.views import APIView
 
 from billing.models import Invoice, ProviderInvoice, Reconciliation
 from billing.tests.conftest import Droplet, at, generate
-from drift.models import Drift, Provisioned
+from drift.models import Drift, DriftSuppression, Provisioned
+from drift.services.suppressions import suppress
 from inventory.models import CloudResource, SyncRun
 from provisioning.models import SagaRun
 from tenants.models import Tenant
@@ -88,7 +89,16 @@ CONFIG = {
     "phases": {"stateful": {"enabled": False}},
     "operations": [
         {
-            "include-operation-id": ["provisioned_create", "provisioning_droplets_create"],
+            "include-operation-id": [
+                "provisioned_create",
+                "provisioning_droplets_create",
+                # Names a resource and an owner, and has rules across fields (one scope,
+                # an expiry ahead, or permanent) that a schema cannot state.
+                "drift_suppressions_create",
+                # Names a tenant (another row, and the caller's own for a tenant user);
+                # its URL must be an http(s) address a receiver can be reached at.
+                "webhooks_create",
+            ],
             "checks": {"positive_data_acceptance": {"expected-statuses": NAMES_OTHER_ROWS}},
         }
     ],
@@ -109,6 +119,7 @@ class World:
         "/api/v1/inventory/projects/": "project",
         "/api/v1/inventory/resources/": "resource",
         "/api/v1/inventory/sync-runs/": "sync_run",
+        "/api/v1/drift/suppressions/": "suppression",
         "/api/v1/drift/": "drift",
         "/api/v1/provisioned/": "provisioned",
         "/api/v1/provisioning/sagas/": "saga",
@@ -148,6 +159,10 @@ def build_world(role: str) -> World:
     for resource in CloudResource.objects.all()[:3]:
         DriftFactory(provisioned=ProvisionedFactory(resource=resource))
     SagaRunFactory(resource=CloudResourceFactory(project=mine), tenant=mine.tenant)
+    suppress(
+        kind="droplet", field="name", reason="schemathesis", permanent=True,
+        actor=PlatformAdminFactory(),
+    )  # fmt: skip
     SyncRun.objects.create(kind="droplet", status="completed", started_at=at("2026-04-01"))
 
     provider_invoice = ProviderInvoice.objects.create(
@@ -173,6 +188,7 @@ def build_world(role: str) -> World:
         "resource": list(CloudResource.objects.values_list("pk", flat=True)),
         "sync_run": list(SyncRun.objects.values_list("pk", flat=True)),
         "drift": list(Drift.objects.values_list("pk", flat=True)),
+        "suppression": list(DriftSuppression.objects.values_list("pk", flat=True)),
         "provisioned": list(Provisioned.objects.values_list("pk", flat=True)),
         "saga": list(SagaRun.objects.values_list("pk", flat=True)),
         "invoice": list(Invoice.objects.values_list("pk", flat=True)),

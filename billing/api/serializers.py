@@ -56,6 +56,12 @@ class VoidSerializer(serializers.Serializer):
     reason = StrictCharField(max_length=2000, trim_whitespace=True)
 
 
+class FinalizeSerializer(serializers.Serializer):
+    reason = StrictCharField(
+        required=False, allow_blank=True, max_length=2000, default="", trim_whitespace=True
+    )
+
+
 class ReconciliationLineSerializer(serializers.ModelSerializer):
     class Meta:
         model = ReconciliationLine

@@ -20,6 +20,7 @@ from arcadia.viewsets import ScopedReadOnlyViewSet
 from billing import selectors
 from billing.api.filters import InvoiceFilter, ReconciliationFilter
 from billing.api.serializers import (
+    FinalizeSerializer,
     InvoiceDetailSerializer,
     InvoiceSerializer,
     ReconciliationDetailSerializer,
@@ -70,7 +71,7 @@ class InvoiceViewSet(ScopedReadOnlyViewSet):
 
     @extend_schema(
         summary="Finalize a draft: number, credits, frozen lines",
-        request=None,
+        request=FinalizeSerializer,
         responses={
             200: InvoiceDetailSerializer,
             **ADMIN_ONLY,
@@ -80,7 +81,9 @@ class InvoiceViewSet(ScopedReadOnlyViewSet):
     @action(detail=True, methods=["post"], permission_classes=[IsPlatformAdmin])
     def finalize(self, request: Request, pk: str | None = None) -> Response:
         invoice = self.get_object()
-        finalize(invoice.pk, actor=_actor(request))
+        body = FinalizeSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        finalize(invoice.pk, actor=_actor(request), reason=body.validated_data["reason"])
         return Response(InvoiceDetailSerializer(self.get_object()).data)
 
     @extend_schema(

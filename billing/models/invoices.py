@@ -50,6 +50,7 @@ FROZEN_ON_FINALIZE = (
     "fingerprint",
     "replaces",
     "finalized_at",
+    "finalize_reason",
 )
 _FROZEN_FIELD_CHANGED = functools.reduce(
     operator.or_,
@@ -85,6 +86,9 @@ class Invoice(models.Model):
         help_text="The void invoice this one replaces.",
     )
     void_reason = models.TextField(blank=True, default="")
+    # Why the operator finalized it (optional; the console's Finalize page asks): frozen
+    # with the rest once finalized.
+    finalize_reason = models.TextField(blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     finalized_at = models.DateTimeField(null=True, blank=True)
@@ -184,6 +188,7 @@ INVOICE_FIELDS = (
     "fingerprint",
     "replaces",
     "void_reason",
+    "finalize_reason",
     "created_at",
     "updated_at",
     "finalized_at",

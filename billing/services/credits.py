@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet, Sum
 
 from arcadia.errors import InvalidInput
 from billing.models import DEFAULT_CURRENCY, Credit, CreditApplication, Invoice
@@ -57,13 +57,7 @@ def apply_credits(invoice: Invoice, *, now: datetime) -> Decimal:
     applied: list[CreditApplication] = []
     if left <= 0:
         return Decimal("0.00")
-    credits = (
-        Credit.objects.select_for_update()
-        .filter(tenant_id=invoice.tenant_id, currency=invoice.currency, remaining__gt=0)
-        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
-        .order_by(F("expires_at").asc(nulls_last=True), "created_at", "id")
-    )
-    for credit in credits:
+    for credit in _usable_credits(invoice, now=now).select_for_update():
         if left <= 0:
             break
         take = min(credit.remaining, left)
@@ -74,6 +68,24 @@ def apply_credits(invoice: Invoice, *, now: datetime) -> Decimal:
         left -= take
     CreditApplication.objects.bulk_create(applied)
     return invoice.subtotal - left
+
+
+def _usable_credits(invoice: Invoice, *, now: datetime) -> QuerySet[Credit]:
+    """The tenant's credits `invoice` may spend, in the order they are spent."""
+    return (
+        Credit.objects.filter(
+            tenant_id=invoice.tenant_id, currency=invoice.currency, remaining__gt=0
+        )
+        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+        .order_by(F("expires_at").asc(nulls_last=True), "created_at", "id")
+    )
+
+
+def credits_would_apply(invoice: Invoice, *, now: datetime) -> Decimal:
+    """What finalizing `invoice` now would apply in credits (for a confirmation page;
+    finalizing decides again under the credits' row locks)."""
+    usable = _usable_credits(invoice, now=now).aggregate(total=Sum("remaining"))["total"]
+    return min(usable or Decimal("0.00"), max(invoice.subtotal, Decimal("0.00")))
 
 
 def return_credits(invoice: Invoice, *, now: datetime) -> Decimal:

@@ -173,6 +173,18 @@ def test_admin_sees_every_tenants_invoices(two_tenants, admin):
     assert sorted(ids(admin.get("/api/v1/billing/invoices"))) == sorted(i.pk for i in two_tenants)
 
 
+def test_a_finalize_keeps_its_reason_and_the_api_shows_it(two_tenants, admin):
+    mine, _ = two_tenants
+    finalized = admin.post(
+        f"/api/v1/billing/invoices/{mine.pk}/finalize",
+        {"reason": "approved by finance"},
+        format="json",
+    )
+    assert finalized.status_code == 200, finalized.content
+    assert finalized.json()["finalize_reason"] == "approved by finance"
+    assert Invoice.objects.get(pk=mine.pk).finalize_reason == "approved by finance"
+
+
 def test_admin_finalizes_then_voids_with_a_reason(two_tenants, admin):
     mine, _ = two_tenants
     finalized = admin.post(f"/api/v1/billing/invoices/{mine.pk}/finalize")

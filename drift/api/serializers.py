@@ -36,8 +36,19 @@ class RevertSagaRefSerializer(serializers.Serializer):
     last_error = serializers.CharField()
 
 
+class MonthlyImpactSerializer(serializers.Serializer):
+    """What a drift costs a month (drift.services.impact): the live value's monthly price
+    minus the spec's, before markup. Positive: the live resource costs more."""
+
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2, coerce_to_string=True)
+    currency = serializers.CharField(help_text="ISO 4217, e.g. USD.")
+
+
 class DriftSerializer(serializers.ModelSerializer):
     resource = ResourceRefSerializer(read_only=True)
+    monthly_impact = serializers.SerializerMethodField(
+        help_text="Null when a price it needs is not in the price book (unpriced)."
+    )
     revert_saga = serializers.SerializerMethodField()
     expected = serializers.JSONField(read_only=True, allow_null=True)
     actual = serializers.JSONField(read_only=True, allow_null=True)
@@ -61,7 +72,17 @@ class DriftSerializer(serializers.ModelSerializer):
             "comment",
             "error",
             "revert_saga",
+            "monthly_impact",
+            "suppression",
         ]
+
+    @extend_schema_field(MonthlyImpactSerializer(allow_null=True))
+    def get_monthly_impact(self, drift: Drift) -> dict[str, Any] | None:
+        if drift.monthly_impact is None:
+            return None
+        return MonthlyImpactSerializer(
+            {"amount": drift.monthly_impact, "currency": drift.impact_currency}
+        ).data
 
     @extend_schema_field(RevertSagaRefSerializer(allow_null=True))
     def get_revert_saga(self, drift: Drift) -> dict[str, Any] | None:

@@ -58,7 +58,7 @@ class DriftViewSet(ScopedReadOnlyViewSet):
     filterset_class = DriftFilter
     filter_backends = [StrictFilterBackend, StableOrderingFilter]
     pagination_class = CappedCountPagination
-    ordering_fields = ["detected_at", "resolved_at", "field", "id"]
+    ordering_fields = ["detected_at", "resolved_at", "field", "id", "monthly_impact"]
     ordering = ["-detected_at", "-id"]
 
     @extend_schema(

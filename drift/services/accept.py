@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from arcadia.errors import Conflict
 from drift.models import Drift, DriftStatus
+from drift.services.announce import announce_resolved
 from drift.services.events import actor_label, drift_event
 from drift.services.locking import lock_open_drift
 from drift.services.provisioned import bump_spec
@@ -54,5 +55,6 @@ def accept_drift(drift_id: int, *, actor: User, comment: str = "") -> Drift:
             actor=actor_label(actor),
             at=now,
         ).save()
+        announce_resolved(drift.pk)  # webhooks: drift.resolved, sent after the commit
     drift.refresh_from_db()
     return drift

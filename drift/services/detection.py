@@ -9,17 +9,28 @@ Sweeps every provisioned resource and, for each field of its spec, compares the 
 - a field that matches again, or left the spec, closes `stale` with a `drift_stale` event,
   except while the drift's revert saga is running (`cloud_drift.revert_started_at`, see
   `drift.services.reverting`): the drift then stays open, and the saga closes it;
-- a tombstoned resource is drift: every spec implicitly expects `deleted_at` to be null.
+- a tombstoned resource is drift: every spec implicitly expects `deleted_at` to be null;
+- drift an active suppression matches (drift.suppression_match) is `suppressed`, not open:
+  a new one is inserted so, an open one becomes so, and one whose suppression expired
+  (`expires_at <= now`) or was lifted reopens, or moves to another suppression that still
+  holds it. A suppressed drift is otherwise unresolved drift: refreshed, and closed
+  `stale` when it heals.
 
 Set-based: provisioned rows are walked in pk-ordered batches, and a batch costs at most
 `QUERIES_PER_BATCH` queries whatever its size (an advisory lock, one read of specs joined
-to resources, one read of the batch's open drifts, then at most one insert, one refresh,
-one close and one event insert). Never a query per resource or per field.
+to resources, one read of the active suppressions, one read of the batch's unresolved
+drifts, then at most one insert, one refresh, one open/suppressed switch, one close and
+one event insert, and once a sweep, in the first batch that opens or
+refreshes a drift, one read of the price book). Never a query per resource or per field.
+
+A drift's `monthly_impact` (drift.services.impact) is set when it opens and whenever its
+expected or actual value is refreshed, from the price book read once per sweep.
 
 Concurrency: each batch is one transaction under the `drift:detect` advisory lock, so two
 sweeps interleave batch by batch and the second finds nothing left to write. The writes
-are safe without it too: inserts go through `ON CONFLICT DO NOTHING` on the one-open-drift
-index (events only for rows actually inserted), updates are guarded by `status = 'open'`.
+are safe without it too: inserts go through `ON CONFLICT DO NOTHING` on the one-active-drift
+index (events only for rows actually inserted), updates are guarded by the status (open or
+suppressed). The suppression services take the same lock.
 The batch's provisioned rows are read `FOR SHARE`, so an accept (which locks its
 provisioned row first) either lands before the batch reads the spec or waits for it.
 """
@@ -29,6 +40,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from django.db import connection, transaction
@@ -39,11 +51,15 @@ from arcadia.locks import xact_lock
 from drift.equality import MISSING, RESOURCE_COLUMNS, loosely_equal, resolve, to_json
 from drift.models import TOMBSTONE_FIELD
 from drift.selectors import last_completed_sync
+from drift.services.announce import announce_detection
 from drift.services.events import drift_event
+from drift.services.impact import DEFAULT_CURRENCY, SweepPrices, drift_impact
+from drift.suppression_match import ActiveSuppressions, restatus
 from inventory.models import CloudResourceEvent, EventType
 
 BATCH_SIZE = 1000
-QUERIES_PER_BATCH = 7
+# 10 + one check for webhook subscribers (drift.services.announce).
+QUERIES_PER_BATCH = 11
 DETECT_LOCK = "drift:detect"
 DEFAULT_ACTOR = "detect_drift"
 
@@ -60,27 +76,32 @@ SELECT p.id AS provisioned_id, p.resource_id, p.spec::text AS spec,
 """
 
 _OPEN_SQL = """
-SELECT id, resource_id, field, expected::text, actual::text
+SELECT id, resource_id, field, expected::text, actual::text, suppression_id
   FROM cloud_drift
- WHERE status = 'open' AND resource_id = ANY(%s::bigint[])
+ WHERE status IN ('open', 'suppressed') AND resource_id = ANY(%s::bigint[])
 """
 
 _INSERT_SQL = """
 INSERT INTO cloud_drift (resource_id, provisioned_id, field, expected, actual, status,
-                         detected_at, comment, error, created_at, updated_at)
-SELECT v.resource_id, v.provisioned_id, v.field, v.expected::jsonb, v.actual::jsonb, 'open',
-       %s, '', '', %s, %s
-  FROM unnest(%s::bigint[], %s::bigint[], %s::text[], %s::text[], %s::text[])
-       AS v(resource_id, provisioned_id, field, expected, actual)
-ON CONFLICT (resource_id, field) WHERE status = 'open' DO NOTHING
+                         detected_at, comment, error, created_at, updated_at,
+                         monthly_impact, impact_currency, suppression_id)
+SELECT v.resource_id, v.provisioned_id, v.field, v.expected::jsonb, v.actual::jsonb,
+       CASE WHEN v.suppression_id IS NULL THEN 'open' ELSE 'suppressed' END,
+       %s, '', '', %s, %s, v.impact, %s, v.suppression_id
+  FROM unnest(%s::bigint[], %s::bigint[], %s::text[], %s::text[], %s::text[], %s::numeric[],
+              %s::bigint[])
+       AS v(resource_id, provisioned_id, field, expected, actual, impact, suppression_id)
+ON CONFLICT (resource_id, field) WHERE status IN ('open', 'suppressed') DO NOTHING
 RETURNING resource_id, field
 """
 
 _REFRESH_SQL = """
 UPDATE cloud_drift d
-   SET expected = v.expected::jsonb, actual = v.actual::jsonb, updated_at = %s
-  FROM unnest(%s::bigint[], %s::text[], %s::text[]) AS v(id, expected, actual)
- WHERE d.id = v.id AND d.status = 'open'
+   SET expected = v.expected::jsonb, actual = v.actual::jsonb, updated_at = %s,
+       monthly_impact = v.impact, impact_currency = %s
+  FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::numeric[])
+       AS v(id, expected, actual, impact)
+ WHERE d.id = v.id AND d.status IN ('open', 'suppressed')
 """
 
 # Closes `stale`, except a drift whose revert saga is running (drift.services.reverting):
@@ -89,7 +110,8 @@ UPDATE cloud_drift d
 _CLOSE_SQL = """
 UPDATE cloud_drift
    SET status = 'stale', resolved_at = %s, updated_at = %s
- WHERE id = ANY(%s::bigint[]) AND status = 'open' AND revert_started_at IS NULL
+ WHERE id = ANY(%s::bigint[]) AND status IN ('open', 'suppressed')
+   AND revert_started_at IS NULL
 RETURNING id, resource_id, field, actual::text
 """
 
@@ -100,13 +122,16 @@ class DetectionOutcome:
     opened: int = 0
     refreshed: int = 0
     closed: int = 0
+    suppressed: int = 0  # open drift a suppression now holds (new drift inserted so too)
+    reopened: int = 0  # suppressed drift whose suppression expired or was lifted
     batches: int = 0
 
     def __str__(self) -> str:
         batches = f"{self.batches} batch{'' if self.batches == 1 else 'es'}"
         return (
             f"swept {self.provisioned} provisioned resources in {batches}: "
-            f"opened {self.opened}, refreshed {self.refreshed}, closed {self.closed}"
+            f"opened {self.opened}, refreshed {self.refreshed}, closed {self.closed}, "
+            f"suppressed {self.suppressed}, reopened {self.reopened}"
         )
 
 
@@ -135,9 +160,12 @@ class _Provisioned:
 
 @dataclass(frozen=True)
 class _OpenDrift:
+    """An unresolved (open or suppressed) drift of the batch."""
+
     id: int
     expected: Any
     actual: Any
+    suppression_id: int | None = None
 
 
 @dataclass
@@ -148,6 +176,13 @@ class _BatchPlan:
     refreshes: list[tuple[int, Any, Any]] = field(default_factory=list)
     # drift id -> the live value now
     closes: dict[int, Any] = field(default_factory=dict)
+    # The suppression holding each open, in their order (None: it opens open).
+    open_suppressions: list[int | None] = field(default_factory=list)
+    # (drift id, the suppression that should hold it or None to reopen it)
+    restatus: list[tuple[int, int | None]] = field(default_factory=list)
+    # The monthly impact of each open and each refresh, in their order.
+    open_impacts: list[Decimal | None] = field(default_factory=list)
+    refresh_impacts: list[Decimal | None] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -182,13 +217,14 @@ def run_detection(*, actor: str = DEFAULT_ACTOR) -> DetectionRun:
 def detect_drift(*, actor: str = DEFAULT_ACTOR, batch_size: int = BATCH_SIZE) -> DetectionOutcome:
     """Sweeps every provisioned resource once; see the module docstring."""
     outcome = DetectionOutcome()
+    prices = SweepPrices()
     last_id = 0
     while True:
         with transaction.atomic():
             xact_lock(DETECT_LOCK)
             rows = _read_batch(last_id, batch_size)
             if rows:
-                _detect_batch(rows, outcome, actor=actor, at=timezone.now())
+                _detect_batch(rows, outcome, actor=actor, at=timezone.now(), prices=prices)
         if not rows:
             break
         outcome.batches += 1
@@ -213,19 +249,24 @@ def _read_batch(last_id: int, batch_size: int) -> list[_Provisioned]:
 
 
 def _read_open(resource_ids: list[int]) -> dict[int, dict[str, _OpenDrift]]:
-    """The batch's open drifts, by resource and field."""
+    """The batch's unresolved (open or suppressed) drifts, by resource and field."""
     by_resource: dict[int, dict[str, _OpenDrift]] = {}
     with connection.cursor() as cursor:
         cursor.cursor.row_factory = dict_row
         cursor.execute(_OPEN_SQL, [resource_ids])
         for row in cursor.fetchall():
             by_resource.setdefault(row["resource_id"], {})[row["field"]] = _OpenDrift(
-                row["id"], _load(row["expected"]), _load(row["actual"])
+                row["id"], _load(row["expected"]), _load(row["actual"]), row["suppression_id"]
             )
     return by_resource
 
 
-def _plan(rows: list[_Provisioned], open_drifts: dict[int, dict[str, _OpenDrift]]) -> _BatchPlan:
+def _plan(
+    rows: list[_Provisioned],
+    open_drifts: dict[int, dict[str, _OpenDrift]],
+    prices: SweepPrices | None = None,
+    suppressions: ActiveSuppressions | None = None,
+) -> _BatchPlan:
     plan = _BatchPlan()
     for row in rows:
         provisioned_id, resource_id = row.provisioned_id, row.resource_id
@@ -239,23 +280,69 @@ def _plan(rows: list[_Provisioned], open_drifts: dict[int, dict[str, _OpenDrift]
                     plan.closes[current.id] = to_json(live)
                 continue
             actual = to_json(live)
+            held_by = _held_by(suppressions, row, name)
             if current is None:
                 plan.opens.append((resource_id, provisioned_id, name, expected, actual))
-            elif not (
+                plan.open_impacts.append(_impact(prices, row, name, expected, actual))
+                plan.open_suppressions.append(held_by)
+                continue
+            if current.suppression_id != held_by:
+                plan.restatus.append((current.id, held_by))
+            if not (
                 loosely_equal(current.actual, actual) and loosely_equal(current.expected, expected)
             ):
                 plan.refreshes.append((current.id, expected, actual))
+                plan.refresh_impacts.append(_impact(prices, row, name, expected, actual))
         # Whatever is still open for this resource names a field that left the spec.
         for name, current in still_open.items():
             plan.closes[current.id] = to_json(resolve(columns, attrs, name))
     return plan
 
 
+def _held_by(suppressions: ActiveSuppressions | None, row: _Provisioned, name: str) -> int | None:
+    if not suppressions:
+        return None
+    return suppressions.match(
+        resource_id=row.resource_id,
+        kind=str(row.columns["kind"]),
+        tags=row.columns["tags"],
+        name=name,
+    )
+
+
+def _impact(
+    prices: SweepPrices | None, row: _Provisioned, name: str, expected: Any, actual: Any
+) -> Decimal | None:
+    if prices is None:
+        return None
+    kind = str(row.columns["kind"])
+    return drift_impact(
+        prices.get(),
+        kind=kind,
+        columns=row.columns,
+        attrs=row.attrs,
+        field=name,
+        expected=expected,
+        actual=actual,
+    )
+
+
 def _detect_batch(
-    rows: list[_Provisioned], outcome: DetectionOutcome, *, actor: str, at: datetime
+    rows: list[_Provisioned],
+    outcome: DetectionOutcome,
+    *,
+    actor: str,
+    at: datetime,
+    prices: SweepPrices | None = None,
 ) -> None:
+    # Read in the batch's transaction, under the detection lock the suppression services
+    # take too: a suppression or a lift is either wholly before this batch or after it.
+    suppressions = ActiveSuppressions.read(at)
     open_drifts = _read_open([row.resource_id for row in rows])
-    plan = _plan(rows, open_drifts)
+    plan = _plan(rows, open_drifts, prices, suppressions)
+    # Planning an open or a refresh has read the book already: no query here.
+    priced = prices is not None and bool(plan.opens or plan.refreshes)
+    currency = prices.get().currency if prices and priced else DEFAULT_CURRENCY
     events: list[CloudResourceEvent] = []
     with connection.cursor() as cursor:
         cursor.cursor.row_factory = namedtuple_row
@@ -267,15 +354,25 @@ def _detect_batch(
                     at,
                     at,
                     at,
+                    currency,
                     list(resource_ids),
                     list(provisioned_ids),
                     list(names),
                     [_dump(v) for v in expected],
                     [_dump(v) for v in actual],
+                    plan.open_impacts,
+                    plan.open_suppressions,
                 ],
             )
             inserted = set(cursor.fetchall())
             outcome.opened += len(inserted)
+            outcome.suppressed += sum(
+                1
+                for (rid, _, name, _, _), held_by in zip(
+                    plan.opens, plan.open_suppressions, strict=True
+                )
+                if held_by is not None and (rid, name) in inserted
+            )
             events.extend(
                 drift_event(
                     EventType.DRIFT_DETECTED,
@@ -293,9 +390,22 @@ def _detect_batch(
             ids, expected, actual = zip(*plan.refreshes, strict=True)
             cursor.execute(
                 _REFRESH_SQL,
-                [at, list(ids), [_dump(v) for v in expected], [_dump(v) for v in actual]],
+                [
+                    at,
+                    currency,
+                    list(ids),
+                    [_dump(v) for v in expected],
+                    [_dump(v) for v in actual],
+                    plan.refresh_impacts,
+                ],
             )
             outcome.refreshed += cursor.rowcount
+    if plan.restatus:
+        switched = restatus(plan.restatus, at=at)
+        outcome.suppressed += switched.suppressed
+        outcome.reopened += switched.reopened
+    with connection.cursor() as cursor:
+        cursor.cursor.row_factory = namedtuple_row
         if plan.closes:
             cursor.execute(_CLOSE_SQL, [at, at, list(plan.closes)])
             closed = cursor.fetchall()
@@ -314,6 +424,8 @@ def _detect_batch(
             )
     if events:
         CloudResourceEvent.objects.bulk_create(events)
+        # Webhooks: outbox rows in this transaction, sent by the `webhooks` queue later.
+        announce_detection(at=at, resource_ids=[event.resource_id for event in events])
 
 
 def _dump(value: Any) -> str | None:

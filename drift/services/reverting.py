@@ -51,11 +51,13 @@ def refuse_while_reverting(drift: Drift, *, doing: str) -> None:
         )
 
 
-def begin_revert(drift_id: int, *, at: datetime) -> None:
+def begin_revert(drift_id: int, *, at: datetime, comment: str = "") -> None:
     """Marks the open drift as being reverted (the caller holds its row lock and is
-    starting the saga in the same transaction); clears a previous revert's error."""
+    starting the saga in the same transaction); clears a previous revert's error. The
+    operator's comment (why revert), when given, is kept on the drift as accept keeps its."""
+    extra = {"comment": comment.strip()} if comment.strip() else {}
     Drift.objects.filter(pk=drift_id, status=DriftStatus.OPEN).update(
-        revert_started_at=at, error="", updated_at=at
+        revert_started_at=at, error="", updated_at=at, **extra
     )
 
 

@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from drift.models import Drift, DriftStatus, Provisioned
+from drift.models import Drift, DriftStatus, DriftSuppression, Provisioned
 from drift.services.accept import accept_drift
 from drift.services.detection import QUERIES_PER_BATCH, detect_drift
 from drift.services.reverting import begin_revert, record_revert_failure
@@ -259,13 +259,25 @@ def test_a_batch_costs_a_fixed_number_of_queries_whatever_its_size(size):
     for resource in resources:
         provision(resource, size_slug="s-1vcpu-1gb", region="ams3", name=resource.name)
     detect_drift()
-    # Every kind of write at once: size_slug refreshes, region closes, name opens.
+    # Every kind of write at once: size_slug refreshes, region closes, name opens, and
+    # size_slug is suppressed by a suppression made behind the services' back (so it is
+    # this sweep that applies it).
     set_live(resources, size_slug="s-4vcpu-8gb", region="ams3", name="renamed")
+    DriftSuppression.objects.create(
+        kind="droplet",
+        field="size_slug",
+        reason="test",
+        permanent=True,
+        owner=(admin := PlatformAdminFactory()),
+        created_by=admin,
+        created_at=timezone.now(),
+    )
 
     with CaptureQueriesContext(connection) as captured:
         outcome = detect_drift()
 
     assert (outcome.opened, outcome.refreshed, outcome.closed) == (size, size, size)
+    assert outcome.suppressed == size
     # The test's own transaction turns each batch's atomic block into a savepoint pair.
     queries = [q["sql"] for q in captured.captured_queries if "SAVEPOINT" not in q["sql"]]
     assert len(queries) == QUERIES_PER_BATCH

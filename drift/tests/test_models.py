@@ -61,4 +61,7 @@ def test_indexes_on_status_and_provisioned_exist():
 
     assert "(status, detected_at DESC, id DESC)" in indexes["cloud_drift_status"]
     assert "(provisioned_id)" in indexes["cloud_drift_provisioned"]
-    assert "WHERE ((status)::text = 'open'::text)" in indexes["cloud_drift_one_open_per_field"]
+    # At most one active drift per (resource, field): open or suppressed.
+    one_active = indexes["cloud_drift_one_active_per_field"]
+    assert "UNIQUE" in one_active and "(resource_id, field)" in one_active
+    assert "'open'" in one_active and "'suppressed'" in one_active

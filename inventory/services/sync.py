@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
+import structlog
 from django.utils import timezone
 
 from arcadia.locks import session_lock
@@ -84,6 +85,8 @@ def run_full_sync(
             error="Abandoned: its worker stopped before finishing.",
         )
         run = SyncRun.objects.create(kind=kind, started_at=now, trigger=trigger)
+        # The run's log lines carry its id (README, "Logs"); unbound once it is over.
+        structlog.contextvars.bind_contextvars(sync_run_id=run.pk)
         spent_before = counts_of(client)
         try:
             supplement, reads = _read_everything(run, spec, client, with_projects=with_projects)
@@ -99,6 +102,7 @@ def run_full_sync(
         run.waited_seconds = round(spent.waited_seconds, 3)
         run.finished_at = timezone.now()
         run.save()
+        structlog.contextvars.unbind_contextvars("sync_run_id")
     if run.status == SyncRun.Status.COMPLETED:
         sync_completed.send_robust(sender=run_full_sync, kind=kind, run=run, client=client)
     return run

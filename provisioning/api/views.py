@@ -25,6 +25,7 @@ from rest_framework.response import Response
 from arcadia.api import IsPlatformAdmin
 from arcadia.validation import header_value
 from arcadia.viewsets import ScopedReadOnlyViewSet, ScopedViewSet
+from drift.api.serializers import AcceptSerializer
 from provisioning import selectors
 from provisioning.api.filters import SagaRunFilter
 from provisioning.api.serializers import CreateDropletSerializer, SagaRunSerializer
@@ -141,7 +142,7 @@ class DriftRevertViewSet(ScopedViewSet):
             "closes `reverted` when the saga succeeds, and stays open with the saga's "
             "error when it fails."
         ),
-        request=None,
+        request=AcceptSerializer,
         responses={
             202: SagaRunSerializer,
             400: OpenApiResponse(
@@ -159,5 +160,12 @@ class DriftRevertViewSet(ScopedViewSet):
     @action(detail=True, methods=["post"])
     def revert(self, request: Request, pk: str | None = None) -> Response:
         assert isinstance(request.user, User)  # IsPlatformAdmin refused anonymous callers
-        started = revert_drift(int(pk or 0), actor=request.user, requested_via="api")
+        body = AcceptSerializer(data=request.data)  # an optional comment: why revert
+        body.is_valid(raise_exception=True)
+        started = revert_drift(
+            int(pk or 0),
+            actor=request.user,
+            requested_via="api",
+            comment=body.validated_data["comment"],
+        )
         return saga_response(request, started.run.pk, code=status.HTTP_202_ACCEPTED)

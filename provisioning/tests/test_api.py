@@ -241,3 +241,30 @@ def test_accepting_a_drift_whose_revert_is_running_is_a_409_and_writes_nothing(a
     assert Provisioned.objects.get(pk=drift.provisioned_id).spec == {"name": "web-1"}
     assert Provisioned.objects.get(pk=drift.provisioned_id).spec_version == 1
     assert CloudResourceEvent.objects.filter(resource=drift.resource).count() == events
+
+
+def test_a_revert_keeps_the_comment_given_with_it(admin_client):
+    drift = DriftFactory(
+        field="name",
+        expected="web-1",
+        actual="web-one",
+        provisioned=ProvisionedFactory(spec={"name": "web-1"}),
+    )
+
+    response = admin_client.post(
+        f"/api/v1/drift/{drift.pk}/revert",
+        {"comment": "renamed by hand during the outage"},
+        content_type="application/json",
+    )
+
+    assert response.status_code == 202, response.content
+    drift.refresh_from_db()
+    assert drift.comment == "renamed by hand during the outage"
+
+
+def test_a_revert_comment_that_is_not_text_is_a_400_naming_it(admin_client):
+    drift = DriftFactory(field="name", provisioned=ProvisionedFactory(spec={"name": "web-1"}))
+    response = admin_client.post(
+        f"/api/v1/drift/{drift.pk}/revert", {"comment": 7}, content_type="application/json"
+    )
+    assert response.status_code == 400 and "comment" in response.json()

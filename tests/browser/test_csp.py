@@ -5,50 +5,20 @@ Skips, saying why, when Debian's chromium is missing (see test_drift_inbox.py)."
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from django.db import connection
 
+from tests.browser.conftest import chromium_page, violations
 from tests.factories import TEST_PASSWORD, DriftFactory, PlatformAdminFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
-TIMEOUT_MS = 15_000
-# Runs in every page before its own scripts: collects what the policy refused.
-RECORD_VIOLATIONS = """
-window.__csp = [];
-document.addEventListener("securitypolicyviolation", (e) => {
-  window.__csp.push(e.violatedDirective + " " + (e.blockedURI || "inline"));
-});
-"""
-
 
 @pytest.fixture
 def page(live_server: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.skip(f"Debian's chromium is not installed at {CHROMIUM}")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        page = browser.new_page()
-        page.set_default_timeout(TIMEOUT_MS)
-        page.add_init_script(RECORD_VIOLATIONS)
-        try:
-            yield page
-        finally:
-            browser.close()
-            connection.close()
-
-
-def violations(page: Any) -> list[str]:
-    return page.evaluate("window.__csp")
+    with chromium_page(monkeypatch, record_csp=True) as opened:
+        yield opened
 
 
 def log_in(page: Any, base_url: str) -> None:

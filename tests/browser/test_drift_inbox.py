@@ -8,12 +8,7 @@ downloads a browser here, so the test skips, saying why, when chromium is missin
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
-
 import pytest
-from django.db import connection
 
 from drift.models import Drift, DriftStatus, Provisioned
 from drift.services.detection import detect_drift
@@ -21,43 +16,6 @@ from drift.services.provisioned import record_provisioned
 from tests.factories import TEST_PASSWORD, CloudResourceFactory, PlatformAdminFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-background-networking",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-]
-TIMEOUT_MS = 15_000
-
-
-@pytest.fixture
-def page(live_server: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    """A fresh headless chromium page. Started after `live_server` (so after the test
-    database exists) and closed before it is flushed: Playwright's sync API runs an event
-    loop in this thread, which Django's ORM refuses to share unless told it is safe, as
-    it is here (the test's ORM calls are plain synchronous code between browser steps)."""
-    if not CHROMIUM.exists():
-        pytest.skip(
-            f"Debian's chromium is not installed at {CHROMIUM}: run `apt-get install chromium` "
-            "(bin/test does it); Playwright must not download a browser"
-        )
-    sync_api = pytest.importorskip("playwright.sync_api")
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        page = browser.new_page()
-        page.set_default_timeout(TIMEOUT_MS)
-        try:
-            yield page
-        finally:
-            browser.close()
-            # ORM calls made while Playwright's loop runs get their own connection;
-            # close it here, or it outlives the test and blocks dropping the database.
-            connection.close()
 
 
 def drifted(name: str, live_size: str, wanted_size: str) -> Drift:

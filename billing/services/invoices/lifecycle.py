@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from arcadia.errors import Conflict, InvalidInput, NotFound
 from arcadia.locks import xact_lock
-from billing.models import Invoice, InvoiceStatus
+from billing.models import Invoice, InvoiceCounter, InvoiceStatus
 from billing.periods import has_ended, month_text, refuse_future
 from billing.services.credits import apply_credits, return_credits
 from billing.services.invoices.generation import invoice_lock_name
@@ -40,12 +40,26 @@ def _next_number(month: date) -> str:
             [month],
         )
         (number,) = cursor.fetchone()
+    return _number_text(month, number)
+
+
+def _number_text(month: date, number: int) -> str:
     return f"ARC-{month:%Y%m}-{number:05d}"
 
 
-def finalize(invoice_id: int, *, actor: str, now: datetime | None = None) -> Invoice:
+def next_number(month: date) -> str:
+    """The number the month's next finalized invoice would get, for a confirmation page:
+    not reserved (finalizing takes it under the counter's row lock)."""
+    counter = InvoiceCounter.objects.filter(period_start=month).first()
+    return _number_text(month, (counter.last_number if counter else 0) + 1)
+
+
+def finalize(
+    invoice_id: int, *, actor: str, now: datetime | None = None, reason: str = ""
+) -> Invoice:
     """A draft of an ended month becomes `finalized`: numbered from the gapless counter,
-    credits applied (oldest expiry first, never below zero), lines frozen by the trigger."""
+    credits applied (oldest expiry first, never below zero), lines frozen by the trigger.
+    `reason` (optional) is kept on the invoice, frozen with it."""
     now = now or timezone.now()
     with transaction.atomic():
         invoice = _locked_invoice(invoice_id)
@@ -65,6 +79,7 @@ def finalize(invoice_id: int, *, actor: str, now: datetime | None = None) -> Inv
             total=invoice.subtotal - credits,
             finalized_at=now,
             finalized_by=actor,
+            finalize_reason=(reason or "").strip(),
             updated_at=now,
         )
         if written != 1:

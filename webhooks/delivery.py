@@ -1,0 +1,186 @@
+"""Sending due deliveries (the `webhooks` Celery queue; never the caller of `emit`).
+
+A sender claims a batch with `FOR UPDATE SKIP LOCKED` and moves it a lease ahead
+(`CLAIM_LEASE`) in one short transaction, then posts outside any transaction: two
+senders never post the same delivery, and one that dies mid-batch leaves its rows due
+again when the lease ends. Each outcome is one guarded UPDATE.
+
+Retries: a timeout, a transport error or a non-2xx answer retries after 15 s, 30 s, 1 min,
+2 min ... (doubling, capped at `MAX_BACKOFF`) until `retry_until` (24 h after the event),
+then the delivery is `failed`. A 2xx is `delivered`."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+from django.db import connection, transaction
+from django.utils import timezone
+
+from webhooks.models import WebhookDelivery, WebhookSubscription
+from webhooks.signing import HEADER, sign
+
+log = logging.getLogger(__name__)
+
+BATCH_SIZE = 50
+TIMEOUT = httpx.Timeout(5.0)
+CLAIM_LEASE = timedelta(minutes=5)
+FIRST_BACKOFF = timedelta(seconds=15)
+MAX_BACKOFF = timedelta(hours=1)
+EXCERPT_CHARS = 500
+USER_AGENT = "Arcadia-Webhooks/1"
+
+_CLAIM_SQL = """
+UPDATE webhook_deliveries
+   SET next_attempt_at = %s
+ WHERE id IN (SELECT id FROM webhook_deliveries
+               WHERE status = 'pending' AND next_attempt_at <= %s
+               ORDER BY next_attempt_at, id
+               LIMIT %s
+                 FOR UPDATE SKIP LOCKED)
+RETURNING id
+"""
+
+
+@dataclass
+class SendOutcome:
+    delivered: int = 0
+    retrying: int = 0
+    failed: int = 0
+
+    @property
+    def attempted(self) -> int:
+        return self.delivered + self.retrying + self.failed
+
+
+def backoff(attempts: int) -> timedelta:
+    """The wait after the `attempts`-th failed attempt: 15 s, 30 s, 1 min, 2 min ..."""
+    return min(FIRST_BACKOFF * (2 ** max(attempts - 1, 0)), MAX_BACKOFF)
+
+
+def send_due(
+    *, client: httpx.Client | None = None, max_batches: int = 20, now: datetime | None = None
+) -> SendOutcome:
+    """Sends due deliveries, a batch at a time, until none is due or `max_batches` ran
+    (beat's next minute picks up the rest)."""
+    outcome = SendOutcome()
+    own = client is None
+    http = client or httpx.Client(timeout=TIMEOUT, headers={"User-Agent": USER_AGENT})
+    try:
+        for _ in range(max_batches):
+            claimed = _claim(now or timezone.now())
+            if not claimed:
+                break
+            for delivery in claimed:
+                _attempt(http, delivery, outcome)
+    finally:
+        if own:
+            http.close()
+    return outcome
+
+
+def _claim(now: datetime) -> list[WebhookDelivery]:
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(_CLAIM_SQL, [now + CLAIM_LEASE, now, BATCH_SIZE])
+        ids = [row[0] for row in cursor.fetchall()]
+    return list(
+        WebhookDelivery.objects.filter(pk__in=ids)
+        .select_related("event", "subscription")
+        .order_by("next_attempt_at", "id")
+    )
+
+
+def body_for(delivery: WebhookDelivery) -> bytes:
+    """The request body: the Arcadia envelope, or a Slack-compatible `{"text": ...}`."""
+    event = delivery.event
+    if delivery.subscription.format == WebhookSubscription.Format.SLACK:
+        document: dict[str, Any] = {"text": slack_text(event.type, event.payload)}
+    else:
+        document = {
+            "id": str(event.id),
+            "type": event.type,
+            "occurred_at": event.occurred_at.isoformat().replace("+00:00", "Z"),
+            "tenant": event.tenant_id,
+            "data": event.payload,
+        }
+    return json.dumps(document, separators=(",", ":"), sort_keys=True, default=str).encode()
+
+
+def slack_text(event_type: str, payload: dict[str, Any]) -> str:
+    subject = (
+        payload.get("resource", {}).get("urn")
+        if isinstance(payload.get("resource"), dict)
+        else None
+    )
+    status = payload.get("status")
+    bits = [f"*Arcadia* `{event_type}`"]
+    if "id" in payload:
+        bits.append(f"#{payload['id']}")
+    if payload.get("field"):
+        bits.append(f"field `{payload['field']}`")
+    if subject:
+        bits.append(f"on {subject}")
+    if status:
+        bits.append(f"({status})")
+    return " ".join(bits)
+
+
+def _attempt(http: httpx.Client, delivery: WebhookDelivery, outcome: SendOutcome) -> None:
+    body = body_for(delivery)
+    headers = {
+        "Content-Type": "application/json",
+        HEADER: sign(delivery.subscription.secret, body, timestamp=int(time.time())),
+        "X-Arcadia-Event": delivery.event.type,
+        "X-Arcadia-Event-Id": str(delivery.event_id),
+        "X-Arcadia-Delivery": str(delivery.pk),
+    }
+    code: int | None = None
+    excerpt = ""
+    error = ""
+    try:
+        response = http.post(delivery.subscription.url, content=body, headers=headers)
+        code = response.status_code
+        excerpt = response.text[:EXCERPT_CHARS]
+        if not response.is_success:
+            error = f"HTTP {code}"
+    except httpx.TimeoutException as exc:
+        error = f"timeout: {exc}"[:EXCERPT_CHARS]
+    except httpx.HTTPError as exc:
+        error = f"{type(exc).__name__}: {exc}"[:EXCERPT_CHARS]
+    _record(delivery, code=code, excerpt=excerpt, error=error, outcome=outcome)
+
+
+def _record(
+    delivery: WebhookDelivery, *, code: int | None, excerpt: str, error: str, outcome: SendOutcome
+) -> None:
+    now = timezone.now()
+    attempts = delivery.attempts + 1
+    changes: dict[str, Any] = {
+        "attempts": attempts,
+        "last_status_code": code,
+        "last_response_excerpt": excerpt,
+        "last_error": error,
+        "last_attempt_at": now,
+    }
+    if not error:
+        changes.update(
+            status=WebhookDelivery.Status.DELIVERED, delivered_at=now, next_attempt_at=None
+        )
+        outcome.delivered += 1
+    elif now + backoff(attempts) > delivery.retry_until:
+        changes.update(status=WebhookDelivery.Status.FAILED, next_attempt_at=None)
+        outcome.failed += 1
+        log.warning(
+            "webhook delivery %s gave up after %s attempts: %s", delivery.pk, attempts, error
+        )
+    else:
+        changes.update(next_attempt_at=now + backoff(attempts))
+        outcome.retrying += 1
+    # Guarded on the attempt count we read: a redeliver or another sender's write since
+    # the claim is not rolled back by this one.
+    WebhookDelivery.objects.filter(pk=delivery.pk, attempts=delivery.attempts).update(**changes)
