@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from arcadia.errors import InvalidInput, NotFound
 from billing import pricing, products
+from billing.announce import announce_mismatches
 from billing.metering import parse_instant
 from billing.models import (
     DEFAULT_CURRENCY,
@@ -248,6 +249,7 @@ def reconcile(
         for line in lines:
             line.reconciliation = reconciliation
         ReconciliationLine.objects.bulk_create(lines)
+        announce_mismatches(reconciliation, lines)  # webhooks, sent after the commit
     return reconciliation
 
 

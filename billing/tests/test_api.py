@@ -272,3 +272,35 @@ def test_schema_documents_the_billing_endpoints_without_warnings(tmp_path):
         "/api/v1/billing/reconciliations",
         "/api/v1/billing/reconciliations/{id}",
     } <= paths
+
+
+def test_a_finalized_invoice_is_announced_to_its_tenant_and_the_platform(two_tenants, admin):
+    from webhooks.models import WebhookDelivery, WebhookEvent
+    from webhooks.services import subscribe
+
+    mine, theirs = two_tenants
+    platform = subscribe(
+        url="https://hooks.example.com/p", events=["invoice.finalized"], tenant=None, actor=None
+    )
+    own = subscribe(
+        url="https://hooks.example.com/m",
+        events=["invoice.finalized"],
+        tenant=mine.tenant,
+        actor=None,
+    )
+    subscribe(
+        url="https://hooks.example.com/t",
+        events=["invoice.finalized"],
+        tenant=theirs.tenant,
+        actor=None,
+    )
+
+    response = admin.post(f"/api/v1/billing/invoices/{mine.pk}/finalize")
+
+    assert response.status_code == 200, response.content
+    event = WebhookEvent.objects.get()
+    assert (event.type, event.tenant_id) == ("invoice.finalized", mine.tenant_id)
+    assert event.payload["number"] == response.json()["number"]
+    assert len(event.payload["lines"]) == 1
+    told = set(WebhookDelivery.objects.values_list("subscription_id", flat=True))
+    assert told == {platform.pk, own.pk}  # never the other tenant's subscriber

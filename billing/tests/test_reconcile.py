@@ -208,3 +208,28 @@ def test_utc_month_bounds_are_what_do_bills():
         datetime(2026, 2, 1, tzinfo=UTC),
         datetime(2026, 3, 1, tzinfo=UTC),
     )
+
+
+def test_a_reconciliation_with_mismatches_is_announced_once(sim, billing_client):
+    from webhooks.models import WebhookEvent
+    from webhooks.services import subscribe
+
+    subscribe(
+        url="https://hooks.example.com/a",
+        events=["reconciliation.mismatch"],
+        tenant=None,
+        actor=None,
+    )
+    (late,) = sim.state.oob_add_droplets(1, created_at=epoch(in_last_month(1)))
+    sync(sim)
+    sim.state.oob_resize(late, "s-2vcpu-4gb", at=epoch(in_last_month(14)))
+    sync(sim)
+
+    reconciliation = reconcile(last_month(), client=billing_client, actor="test")
+
+    event = WebhookEvent.objects.get()
+    assert (event.type, event.tenant_id) == ("reconciliation.mismatch", None)
+    assert event.payload["id"] == reconciliation.pk
+    assert event.payload["mismatched_lines"] == sum(
+        1 for line in reconciliation.lines.all() if line.status != "matched"
+    )

@@ -32,6 +32,7 @@ from django.utils import timezone
 from arcadia.errors import Conflict
 from drift.equality import MISSING, RESOURCE_COLUMNS, loosely_equal, resolve, to_json
 from drift.models import Drift, DriftStatus
+from drift.services.announce import announce_resolved
 from drift.services.events import drift_event
 from drift.services.locking import lock_spec_then_drift
 from inventory.models import CloudResource, EventType
@@ -105,6 +106,7 @@ def settle_revert(drift_id: int, *, actor: str, resolved_by_id: int | None) -> s
             actor=actor,
             at=now,
         ).save()
+        announce_resolved(drift.pk)  # webhooks: drift.resolved (reverted), after the commit
     return "reverted"
 
 

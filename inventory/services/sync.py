@@ -23,6 +23,7 @@ from arcadia.locks import session_lock
 from do_client import DONotFound, client_for
 from do_client.prefetch import prefetched
 from do_client.rate_limits import counts_of
+from inventory.announce import announce_sync_failed
 from inventory.kinds import KINDS, KindSpec, Listing, PageSupplement, ResourceRow, kind_spec
 from inventory.models import SyncRun
 from inventory.services.chokepoint import UpsertOutcome, upsert_resources
@@ -102,6 +103,8 @@ def run_full_sync(
         run.waited_seconds = round(spent.waited_seconds, 3)
         run.finished_at = timezone.now()
         run.save()
+        if run.status == SyncRun.Status.FAILED:
+            announce_sync_failed(run)  # webhooks: sync.failed
         structlog.contextvars.unbind_contextvars("sync_run_id")
     if run.status == SyncRun.Status.COMPLETED:
         sync_completed.send_robust(sender=run_full_sync, kind=kind, run=run, client=client)

@@ -295,3 +295,22 @@ def test_database_refuses_update_and_delete_of_events(simulator, do):
         assert "append-only" in str(refused.value)
     event.refresh_from_db()
     assert event.actor != "tamper"
+
+
+def test_a_failed_sync_is_announced_to_webhook_subscribers(simulator, do):
+    from webhooks.models import WebhookDelivery, WebhookEvent
+    from webhooks.services import subscribe
+
+    subscribe(url="https://hooks.example.com/a", events=["sync.failed"], tenant=None, actor=None)
+    sync(do)
+    assert not WebhookEvent.objects.exists()  # a completed sync says nothing
+    simulator.state.oob_add_droplets(200)
+
+    run = sync(_FailAfterFirstPage(do, simulator, every_nth_500=1))
+
+    assert run.status == SyncRun.Status.FAILED
+    event = WebhookEvent.objects.get()
+    assert event.type == "sync.failed" and event.tenant_id is None
+    assert (event.payload["id"], event.payload["status"]) == (run.pk, "failed")
+    assert event.payload["error"] == run.error
+    assert WebhookDelivery.objects.filter(event=event).count() == 1

@@ -35,3 +35,20 @@ def test_a_revert_without_a_comment_leaves_the_drifts_comment():
     revert_drift(drift.pk, actor=PlatformAdminFactory())
 
     assert Drift.objects.get(pk=drift.pk).comment == "noted by the on-call"
+
+
+def test_a_revert_that_settles_is_announced_as_resolved_reverted():
+    from drift.services.reverting import settle_revert
+    from webhooks.models import WebhookEvent
+    from webhooks.services import subscribe
+
+    subscribe(url="https://hooks.example.com/a", events=["drift.resolved"], tenant=None, actor=None)
+    drift = DriftFactory()  # live s-2vcpu-4gb, the spec wants the resource's own size
+    drift.resource.size_slug = drift.provisioned.spec["size_slug"]
+    drift.resource.save()  # the saga put it back
+
+    assert settle_revert(drift.pk, actor="saga", resolved_by_id=None) == "reverted"
+
+    event = WebhookEvent.objects.get()
+    assert event.type == "drift.resolved"
+    assert (event.payload["id"], event.payload["status"]) == (drift.pk, "reverted")

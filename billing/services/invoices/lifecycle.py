@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from arcadia.errors import Conflict, InvalidInput, NotFound
 from arcadia.locks import xact_lock
+from billing.announce import announce_finalized
 from billing.models import Invoice, InvoiceCounter, InvoiceStatus
 from billing.periods import has_ended, month_text, refuse_future
 from billing.services.credits import apply_credits, return_credits
@@ -84,6 +85,7 @@ def finalize(
         )
         if written != 1:
             raise Conflict(f"Invoice {invoice_id} is no longer a draft.")
+        announce_finalized(invoice.pk)  # webhooks: invoice.finalized, sent after the commit
     return Invoice.objects.get(pk=invoice_id)
 
 
