@@ -5,17 +5,13 @@ the platform's; `reconciliation.mismatch`, a platform event."""
 
 from __future__ import annotations
 
-from django.db.models import Count, Prefetch
-
 from billing.api.serializers import InvoiceDetailSerializer, ReconciliationSerializer
 from billing.models import (
-    CreditApplication,
-    Invoice,
-    InvoiceLine,
     Reconciliation,
     ReconciliationLine,
     ReconciliationStatus,
 )
+from billing.selectors import invoices_as_shown, with_invoice_lines
 from webhooks.events import WebhookEventType
 from webhooks.services import emit, wanted
 
@@ -23,15 +19,7 @@ from webhooks.services import emit, wanted
 def announce_finalized(invoice_id: int) -> None:
     if not wanted(WebhookEventType.INVOICE_FINALIZED):
         return  # the invoice is read only for a subscriber
-    invoice = (
-        Invoice.objects.select_related("tenant")
-        .annotate(line_count=Count("lines"))
-        .prefetch_related(
-            Prefetch("lines", queryset=InvoiceLine.objects.order_by("id")),
-            Prefetch("credit_applications", queryset=CreditApplication.objects.order_by("id")),
-        )
-        .get(pk=invoice_id)
-    )
+    invoice = with_invoice_lines(invoices_as_shown()).get(pk=invoice_id)
     emit(
         WebhookEventType.INVOICE_FINALIZED,
         dict(InvoiceDetailSerializer(invoice).data),

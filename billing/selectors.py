@@ -24,22 +24,29 @@ from tenants.roles import is_platform_admin
 from tenants.selectors import scope_by_tenant
 
 
+def invoices_as_shown() -> QuerySet[Invoice]:
+    """Every invoice with what its API representation reads (tenant, line count), unscoped:
+    for a caller that decides scope itself (a webhook to the invoice's own tenant)."""
+    return Invoice.objects.select_related("tenant").annotate(line_count=Count("lines"))
+
+
+def with_invoice_lines(queryset: QuerySet[Invoice]) -> QuerySet[Invoice]:
+    """Lines and credit applications prefetched in order: one invoice's page."""
+    return queryset.prefetch_related(
+        Prefetch("lines", queryset=InvoiceLine.objects.order_by("id")),
+        Prefetch("credit_applications", queryset=CreditApplication.objects.order_by("id")),
+    )
+
+
 def invoices_visible_to(
     user: User | AnonymousUser, *, with_lines: bool = False
 ) -> QuerySet[Invoice]:
     """`with_lines`: lines and credit applications prefetched (one invoice's page)."""
-    queryset = scope_by_tenant(
-        Invoice.objects.select_related("tenant").annotate(line_count=Count("lines")),
-        user,
-        tenant_field="tenant",
-    )
+    queryset = scope_by_tenant(invoices_as_shown(), user, tenant_field="tenant")
     if not is_platform_admin(user):
         queryset = queryset.exclude(status=InvoiceStatus.DRAFT)
     if with_lines:
-        queryset = queryset.prefetch_related(
-            Prefetch("lines", queryset=InvoiceLine.objects.order_by("id")),
-            Prefetch("credit_applications", queryset=CreditApplication.objects.order_by("id")),
-        )
+        queryset = with_invoice_lines(queryset)
     return queryset
 
 
