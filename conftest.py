@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
+import structlog
 
 from do_client import DOClient, reset_clients
 from do_simulator.testing import SimulatorHandle, running_simulator
@@ -27,6 +28,16 @@ def _fresh_throttle_counters(settings) -> None:
         alias: {**config, "KEY_PREFIX": f"arcadia-test-{uuid.uuid4().hex}"}
         for alias, config in settings.CACHES.items()
     }
+
+
+@pytest.fixture(autouse=True)
+def _no_leftover_log_context() -> Iterator[None]:
+    """The request middleware leaves a request's id bound after the response (for
+    Django's own log line) until the thread's next request; a test is a new start, or an
+    audit event it writes would name a request of the test before (inventory.origin)."""
+    structlog.contextvars.clear_contextvars()
+    yield
+    structlog.contextvars.clear_contextvars()
 
 
 @pytest.fixture

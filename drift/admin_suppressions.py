@@ -45,6 +45,7 @@ SUPPRESSION_PAGE: tuple[str, ...] = (
     "lifted_at",
     "lifted_by",
     "lift_reason",
+    "expiry_handled_at",
     "change_history",
 )
 

@@ -6,7 +6,7 @@
 through a check constraint, and history through `PROTECT` foreign keys.
 `DriftSuppression` is an operator's "known, leave it out of the inbox" on a (resource,
 field), (kind, field) or (tag, field), owned, with a reason and an expiry; lifted, never
-deleted (drift.services.suppressions).
+deleted, and its expiry handled (and announced) once (drift.services.suppressions).
 """
 
 from __future__ import annotations
@@ -72,10 +72,12 @@ class DriftSuppression(models.Model):
     """Drift an operator knows about and wants out of the open inbox, for a while.
 
     Scope: exactly one of `resource`, `kind` or `tag`, with one `field`. Active while not
-    lifted and either `permanent` or `expires_at` is still ahead; detection and the
-    services decide that with `now`, so expiry needs no job of its own. Lifting sets
-    `lifted_*`; rows are never deleted (a trigger refuses it), and every suppression and
-    lift leaves a `ConfigChange` (tenants.audit).
+    lifted and either `permanent` or `expires_at` is still ahead. Past its expiry it keeps
+    holding its drift until `expire_due` handles the expiry (every 5 minutes and at the
+    start of each sweep): that sets `expiry_handled_at`, reopens the drift and announces
+    `drift.suppression_expired`, once. Lifting sets `lifted_*`; rows are never deleted (a
+    trigger refuses it), and every suppression, lift and expiry leaves a `ConfigChange`
+    (tenants.audit).
     """
 
     resource = models.ForeignKey(
@@ -101,6 +103,9 @@ class DriftSuppression(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     lift_reason = models.TextField(blank=True, default="")
+    # When Arcadia handled the expiry (drift reopened, webhook announced); null until then,
+    # and always on a permanent or lifted-in-time suppression. The "exactly once" guard.
+    expiry_handled_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         db_table = "cloud_drift_suppressions"
@@ -128,6 +133,11 @@ class DriftSuppression(models.Model):
                 | Q(lifted_at__isnull=False, lifted_by__isnull=False) & ~Q(lift_reason=""),
                 name="cloud_drift_suppressions_lift_says_who_and_why",
             ),
+            # Only an expiry can be handled.
+            models.CheckConstraint(
+                condition=Q(expiry_handled_at__isnull=True) | Q(permanent=False),
+                name="cloud_drift_suppressions_handled_only_if_expiring",
+            ),
         ]
         indexes = [
             # What detection reads every batch: the suppressions not lifted.
@@ -135,6 +145,14 @@ class DriftSuppression(models.Model):
                 fields=["field"],
                 condition=Q(lifted_at__isnull=True),
                 name="cloud_drift_suppressions_live",
+            ),
+            # What `expire_due` asks at every sweep: expiries not handled yet.
+            models.Index(
+                fields=["expires_at"],
+                condition=Q(
+                    lifted_at__isnull=True, permanent=False, expiry_handled_at__isnull=True
+                ),
+                name="cloud_drift_suppressions_due",
             ),
         ]
         triggers = [

@@ -109,7 +109,8 @@ class SuppressedCounts:
     drift: int  # drift held out of the inbox right now
     suppressions: int  # active suppressions (not lifted, not expired)
     expiring_soon: int  # active ones that expire within `SOON`
-    # Drift whose suppression has expired but the next sweep has not reopened yet.
+    # Drift whose suppression has expired but whose expiry is not handled yet
+    # (drift.services.suppressions.expire_due: within 5 minutes, and at every sweep).
     awaiting_reopen: int
 
 

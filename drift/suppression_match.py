@@ -1,9 +1,12 @@
 """Which active suppression holds a drift, and the one statement that moves drift between
 open and suppressed. Shared by detection (every batch) and the suppression services (at
-suppress and lift time), so both decide the same way.
+suppress, lift and expiry time), so both decide the same way.
 
-A drift on (resource, field) is held by an active suppression of that field whose scope
-is the resource itself, the resource's kind, or one of its tags. When several match, the
+A drift on (resource, field) is held by a suppression of that field in force (`holding_q`)
+whose scope is the resource itself, the resource's kind, or one of its tags. In force means
+active, or past its expiry with that expiry not handled yet: only
+`drift.services.suppressions.expire_due` releases an expired suppression's drift, so that
+each expiry is announced once, with the drift it reopened. When several match, the
 most specific wins (resource, then kind, then tag), then the oldest (lowest id): the
 choice is stable from sweep to sweep.
 """
@@ -26,9 +29,16 @@ def active_q(at: datetime) -> Q:
     return Q(lifted_at__isnull=True) & (Q(permanent=True) | Q(expires_at__gt=at))
 
 
+def holding_q(at: datetime) -> Q:
+    """Suppressions that hold drift at `at`: the active ones, and the expired ones whose
+    expiry `expire_due` has not handled yet."""
+    return active_q(at) | Q(lifted_at__isnull=True, expiry_handled_at__isnull=True)
+
+
 @dataclass
 class ActiveSuppressions:
-    """The suppressions in force, indexed by what a drift is matched on. One query."""
+    """The suppressions in force (`holding_q`), indexed by what a drift is matched on.
+    One query."""
 
     by_resource: dict[tuple[int, str], int] = field(default_factory=dict)
     by_kind: dict[tuple[str, str], int] = field(default_factory=dict)
@@ -37,7 +47,7 @@ class ActiveSuppressions:
     @classmethod
     def read(cls, at: datetime) -> ActiveSuppressions:
         rows = (
-            DriftSuppression.objects.filter(active_q(at))
+            DriftSuppression.objects.filter(holding_q(at))
             .order_by("id")
             .values_list("id", "resource_id", "kind", "tag", "field")
         )
@@ -88,17 +98,21 @@ RETURNING d.id, d.status
 @dataclass(frozen=True)
 class Restatused:
     suppressed: int = 0
-    reopened: int = 0
+    reopened_ids: tuple[int, ...] = ()  # the drift that went back to open, by id
+
+    @property
+    def reopened(self) -> int:
+        return len(self.reopened_ids)
 
 
 def restatus(changes: Sequence[tuple[int, int | None]], *, at: datetime) -> Restatused:
     """Moves each (drift id, suppression id or None) to suppressed by that suppression,
-    or back to open; returns how many went each way."""
+    or back to open; returns how many were suppressed, and which reopened."""
     if not changes:
         return Restatused()
     ids, suppressions = zip(*changes, strict=True)
     with connection.cursor() as cursor:
         cursor.execute(_RESTATUS_SQL, [at, list(ids), list(suppressions)])
-        statuses: list[Any] = [status for _, status in cursor.fetchall()]
-    suppressed = sum(1 for s in statuses if s == "suppressed")
-    return Restatused(suppressed=suppressed, reopened=len(statuses) - suppressed)
+        rows: list[Any] = cursor.fetchall()
+    reopened = tuple(sorted(drift_id for drift_id, status in rows if status == "open"))
+    return Restatused(suppressed=len(rows) - len(reopened), reopened_ids=reopened)

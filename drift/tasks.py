@@ -7,6 +7,7 @@ import logging
 from celery import shared_task
 
 from drift.services.detection import run_detection
+from drift.services.suppressions import expire_due
 
 log = logging.getLogger(__name__)
 
@@ -33,3 +34,22 @@ def detect() -> dict[str, object]:
         "refreshed": outcome.refreshed if outcome else 0,
         "closed": outcome.closed if outcome else 0,
     }
+
+
+@shared_task(
+    name="drift.expire_suppressions",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=2 * 60,
+    time_limit=3 * 60,
+)
+def expire_suppressions() -> dict[str, int]:
+    """Handles suppressions past their expiry (beat: every 5 minutes): reopens their drift
+    and announces `drift.suppression_expired`. Safe to run twice: a handled expiry is
+    never handled again."""
+    expiry = expire_due()
+    if expiry.expired:
+        log.info(
+            "drift suppressions expired: %d, drift reopened: %d", expiry.expired, expiry.reopened
+        )
+    return {"expired": expiry.expired, "reopened": expiry.reopened}

@@ -274,13 +274,14 @@ class CloudResourceAdmin(ViewOnlyAdmin):
         rows = format_html_join(
             "",
             '<tr><td class="timeline-when">{}</td><td><strong>{}</strong></td>'
-            '<td class="timeline-who">{}</td><td>{}</td></tr>',
+            '<td class="timeline-who">{}</td><td>{}</td><td class="timeline-origin">{}</td></tr>',
             (
                 (
                     e.occurred_at.strftime("%Y-%m-%d %H:%M:%S"),
                     e.get_event_display(),
                     e.actor,
                     render_changes(e.changes or {}),
+                    origin_html(e),
                 )
                 for e in events
             ),
@@ -291,19 +292,42 @@ class CloudResourceAdmin(ViewOnlyAdmin):
         )
         return format_html(
             '<table class="timeline"><thead><tr><th>When</th><th>What</th><th>Who</th>'
-            "<th>Changes</th></tr></thead><tbody>{}</tbody></table>"
+            "<th>Changes</th><th>Origin</th></tr></thead><tbody>{}</tbody></table>"
             '<p><a href="{}">All events</a></p>',
             rows,
             link,
         )
 
 
+def origin_html(event: CloudResourceEvent) -> str:
+    """What wrote the event (inventory.origin), each part linked to where it is shown."""
+    parts = []
+    if event.sync_run_id:
+        url = reverse("admin:inventory_syncrun_change", args=[event.sync_run_id])
+        parts.append(format_html('<a href="{}">sync run #{}</a>', url, event.sync_run_id))
+    if event.saga_run_id:
+        # By URL name only: provisioning sits above inventory, which may not import it.
+        url = reverse("admin:provisioning_sagarun_change", args=[event.saga_run_id])
+        parts.append(format_html('<a href="{}">saga #{}</a>', url, event.saga_run_id))
+    if event.do_action_id:
+        parts.append(format_html("DO action {}", event.do_action_id))
+    if event.request_id:
+        parts.append(format_html("request <code>{}</code>", event.request_id))
+    return format_html_join(mark_safe("<br>"), "{}", ((p,) for p in parts)) if parts else "—"
+
+
 @admin.register(CloudResourceEvent)
 class CloudResourceEventAdmin(ViewOnlyAdmin):
-    list_display = ["occurred_at", "event", "resource", "actor", "changes_lines"]
+    list_display = ["occurred_at", "event", "resource", "actor", "changes_lines", "origin"]
     list_filter = ["event"]
     list_select_related = ["resource"]
-    search_fields = ["resource__urn", "resource__name", "actor"]
+    # `=`: an exact request id, typed or pasted from a log line (no substring scan).
+    search_fields = ["resource__urn", "resource__name", "actor", "=request_id"]
+
+    @admin.display(description="Origin")
+    def origin(self, obj: CloudResourceEvent) -> str:
+        return origin_html(obj)
+
     date_hierarchy = "occurred_at"
     show_full_result_count = False
 

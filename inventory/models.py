@@ -15,6 +15,7 @@ from django.db.models import F, Func, Q
 from django.utils import timezone
 
 from arcadia.triggers import Refuse, RefuseTruncate, append_only
+from inventory import origin
 from tenants.models import Tenant
 
 PROVIDER_DO = "digitalocean"
@@ -182,6 +183,26 @@ class CloudResourceEvent(models.Model):
     changes = models.JSONField(default=dict, blank=True)
     actor = models.CharField(max_length=255)
     occurred_at = models.DateTimeField()
+    # What wrote it (inventory.origin): each defaults to what the log context holds, so
+    # every writer records it. No indexes: an operator reads them off an event, and a
+    # sync page's inserts stay cheap. The saga is an id, not a key: provisioning sits
+    # above inventory.
+    request_id = models.CharField(
+        max_length=origin.REQUEST_ID_LENGTH, blank=True, default=origin.request_id, db_default=""
+    )
+    sync_run = models.ForeignKey(
+        "SyncRun",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        db_index=False,
+        related_name="+",
+        default=origin.sync_run_id,
+    )
+    saga_run_id = models.BigIntegerField(null=True, blank=True, default=origin.saga_run_id)
+    do_action_id = models.BigIntegerField(
+        null=True, blank=True, default=origin.do_action_id, help_text="DO's action id."
+    )
 
     class Meta:
         db_table = "cloud_resource_events"

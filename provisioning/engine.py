@@ -178,8 +178,9 @@ def advance(
     if not _take_lease(run_id, owner):
         return None
     run = SagaRun.objects.get(pk=run_id)
-    # The pass's log lines carry the saga's id (README, "Logs").
-    with structlog.contextvars.bound_contextvars(saga_id=run_id, saga=run.saga):
+    # The pass's log lines and audit events carry the saga's id (README, "Logs";
+    # inventory.origin); `_context` binds the DO action each step works from.
+    with structlog.contextvars.bound_contextvars(saga_id=run_id, saga=run.saga, do_action_id=None):
         try:
             # A client that never sleeps: the engine is the one retry layer (module docstring).
             client = client or client_for("provisioning", waits=False)
@@ -331,6 +332,11 @@ class _Pass:
     # -- writes ------------------------------------------------------------------------
 
     def _context(self, row: SagaStep) -> StepContext:
+        # What the step writes names the DO action it follows from: the latest one a step
+        # up to this one started (a refresh after a resize names the resize).
+        upto = self.rows[: self.rows.index(row) + 1]
+        action = next((r.action_id for r in reversed(upto) if r.action_id), None)
+        structlog.contextvars.bind_contextvars(do_action_id=action)
         return StepContext(
             run=self.run,
             step=row,

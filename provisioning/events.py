@@ -28,4 +28,5 @@ def saga_event(
         changes={"saga_run": [None, run.pk], **changes},
         actor=run.actor,
         occurred_at=at,
+        saga_run_id=run.pk,  # also when written outside the engine's pass (a start)
     )

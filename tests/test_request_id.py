@@ -17,7 +17,8 @@ from django.test import RequestFactory
 
 from arcadia import celery as arcadia_celery
 from arcadia.request_id import RequestIdMiddleware
-from tests.factories import UserFactory
+from inventory.models import CloudResourceEvent, EventType
+from tests.factories import DriftFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -116,6 +117,35 @@ def test_django_has_no_handler_of_its_own_so_its_lines_print_once():
     assert logging.getLogger("django.server").handlers == []
     formatters = [h.formatter for h in logging.getLogger().handlers]
     assert any(isinstance(f, structlog.stdlib.ProcessorFormatter) for f in formatters)
+
+
+def test_a_request_id_travels_into_the_log_line_and_the_audit_event_it_caused(
+    admin_client, log_lines
+):
+    drift = DriftFactory()
+
+    response = admin_client.post(
+        f"/api/v1/drift/{drift.pk}/accept",
+        "{}",
+        content_type="application/json",
+        HTTP_X_REQUEST_ID="req-accept-1",
+    )
+
+    assert response.status_code == 200
+    assert response["X-Request-ID"] == "req-accept-1"
+    (line,) = [line for line in log_lines() if line.get("logger") == "drift.services.accept"]
+    assert line["request_id"] == "req-accept-1"
+    event = CloudResourceEvent.objects.get(resource=drift.resource, event=EventType.DRIFT_ACCEPTED)
+    assert event.request_id == "req-accept-1"
+    listed = admin_client.get(f"/api/v1/inventory/resources/{drift.resource_id}/events")
+    events = listed.json()["results"]
+    (shown,) = [e for e in events if e["event"] == "drift_accepted"]
+    assert shown["origin"] == {
+        "request_id": "req-accept-1",
+        "sync_run": None,
+        "saga_run": None,
+        "do_action": None,
+    }
 
 
 # --- Celery -----------------------------------------------------------------------------

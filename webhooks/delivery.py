@@ -112,6 +112,15 @@ def body_for(delivery: WebhookDelivery) -> bytes:
 
 
 def slack_text(event_type: str, payload: dict[str, Any]) -> str:
+    suppression = payload.get("suppression")
+    if isinstance(suppression, dict):  # drift.suppression_expired
+        scope = suppression.get("scope")
+        target = suppression.get("resource_urn") if scope == "resource" else suppression.get(scope)
+        return (
+            f"*Arcadia* `{event_type}` #{suppression.get('id')} field "
+            f"`{suppression.get('field')}` on {scope} {target}: "
+            f"{len(payload.get('reopened') or [])} drift reopened"
+        )
     subject = (
         payload.get("resource", {}).get("urn")
         if isinstance(payload.get("resource"), dict)

@@ -2,11 +2,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from arcadia.validation import MAX_JSON_DEPTH, ReferenceField, SafeJSONField, StrictCharField
-from drift.models import Drift, Provisioned
+from drift.models import Drift, DriftSuppression, Provisioned
 from inventory.models import CloudResource
 from tenants.models import Tenant
 
@@ -97,6 +98,64 @@ class DriftSerializer(serializers.ModelSerializer):
             "current_step": drift.revert_saga_current_step,  # type: ignore[attr-defined]
             "last_error": drift.revert_saga_last_error,  # type: ignore[attr-defined]
         }
+
+
+class DriftSuppressionSerializer(serializers.ModelSerializer):
+    """A suppression as `/api/v1/drift/suppressions` shows it, and as the
+    `drift.suppression_expired` webhook carries it."""
+
+    scope = serializers.ChoiceField(
+        choices=["resource", "kind", "tag"], read_only=True, help_text="What it matches on."
+    )
+    resource_urn = serializers.CharField(
+        source="resource.urn", read_only=True, default=None, allow_null=True
+    )
+    owner = serializers.CharField(source="owner.username", read_only=True)
+    created_by = serializers.CharField(source="created_by.username", read_only=True)
+    lifted_by = serializers.CharField(
+        source="lifted_by.username", read_only=True, default=None, allow_null=True
+    )
+    state = serializers.SerializerMethodField(
+        help_text="`active`, `expired` (past `expires_at`) or `lifted`."
+    )
+    held_drift = serializers.IntegerField(
+        source="held", read_only=True, default=0, help_text="Drift it holds suppressed now."
+    )
+    expiry_handled_at = serializers.DateTimeField(
+        read_only=True,
+        allow_null=True,
+        help_text="When Arcadia handled its expiry: reopened its drift and announced "
+        "`drift.suppression_expired`. Null until then (an expired one keeps holding its "
+        "drift for up to 5 minutes).",
+    )
+
+    class Meta:
+        model = DriftSuppression
+        fields = [
+            "id",
+            "scope",
+            "resource",
+            "resource_urn",
+            "kind",
+            "tag",
+            "field",
+            "owner",
+            "reason",
+            "expires_at",
+            "permanent",
+            "state",
+            "held_drift",
+            "created_at",
+            "created_by",
+            "lifted_at",
+            "lifted_by",
+            "lift_reason",
+            "expiry_handled_at",
+        ]
+        read_only_fields = fields
+
+    def get_state(self, suppression: DriftSuppression) -> str:
+        return suppression.state(timezone.now())
 
 
 class AcceptSerializer(serializers.Serializer):

@@ -24,6 +24,7 @@ from arcadia.validation import ReferenceField, StrictCharField
 from arcadia.viewsets import ScopedReadOnlyViewSet
 from drift import selectors
 from drift.api.filters import StableOrderingFilter
+from drift.api.serializers import DriftSuppressionSerializer
 from drift.models import DriftSuppression
 from drift.services.suppressions import lift as lift_suppression
 from drift.services.suppressions import require_one_scope, suppress
@@ -32,53 +33,6 @@ from inventory.models import Kind
 from tenants.models import User
 
 STATES = [("active", "Active"), ("expired", "Expired"), ("lifted", "Lifted")]
-
-
-class DriftSuppressionSerializer(serializers.ModelSerializer):
-    scope = serializers.ChoiceField(
-        choices=["resource", "kind", "tag"], read_only=True, help_text="What it matches on."
-    )
-    resource_urn = serializers.CharField(
-        source="resource.urn", read_only=True, default=None, allow_null=True
-    )
-    owner = serializers.CharField(source="owner.username", read_only=True)
-    created_by = serializers.CharField(source="created_by.username", read_only=True)
-    lifted_by = serializers.CharField(
-        source="lifted_by.username", read_only=True, default=None, allow_null=True
-    )
-    state = serializers.SerializerMethodField(
-        help_text="`active`, `expired` (past `expires_at`) or `lifted`."
-    )
-    held_drift = serializers.IntegerField(
-        source="held", read_only=True, default=0, help_text="Drift it holds suppressed now."
-    )
-
-    class Meta:
-        model = DriftSuppression
-        fields = [
-            "id",
-            "scope",
-            "resource",
-            "resource_urn",
-            "kind",
-            "tag",
-            "field",
-            "owner",
-            "reason",
-            "expires_at",
-            "permanent",
-            "state",
-            "held_drift",
-            "created_at",
-            "created_by",
-            "lifted_at",
-            "lifted_by",
-            "lift_reason",
-        ]
-        read_only_fields = fields
-
-    def get_state(self, suppression: DriftSuppression) -> str:
-        return suppression.state(timezone.now())
 
 
 class SuppressSerializer(serializers.Serializer):

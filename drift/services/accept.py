@@ -12,6 +12,8 @@ Locks are taken provisioned row first, then the drift (`drift.services.locking`)
 
 from __future__ import annotations
 
+import logging
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -24,6 +26,8 @@ from drift.services.provisioned import bump_spec
 from drift.services.reverting import refuse_while_reverting
 from inventory.models import EventType
 from tenants.models import User
+
+log = logging.getLogger(__name__)
 
 
 def accept_drift(drift_id: int, *, actor: User, comment: str = "") -> Drift:
@@ -56,5 +60,6 @@ def accept_drift(drift_id: int, *, actor: User, comment: str = "") -> Drift:
             at=now,
         ).save()
         announce_resolved(drift.pk)  # webhooks: drift.resolved, sent after the commit
+    log.info("drift %s on %s accepted by %s", drift.pk, drift.field, actor_label(actor))
     drift.refresh_from_db()
     return drift

@@ -1,6 +1,9 @@
 """Drift's webhook events (webhooks.services): `drift.detected` when a drift opens and
 `drift.resolved` when it closes (stale, accepted, reverted: its `status` and
-`resolved_by` say which and who), each with the drift as `/api/v1/drift/{id}` shows it.
+`resolved_by` say which and who), each with the drift as `/api/v1/drift/{id}` shows it;
+`drift.suppression_expired` when a suppression's expiry is handled
+(drift.services.suppressions.expire_due), with the suppression as
+`/api/v1/drift/suppressions/{id}` shows it and the ids of the drift it reopened.
 
 Called inside the transaction that opened or closed the drifts, once per batch: with no
 subscriber it costs one query; with some, one read of the drifts and two inserts,
@@ -8,14 +11,14 @@ however many drifts (a sweep opening 1,000 writes 1,000 outbox rows, sends nothi
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from django.db.models import Q
 
-from drift.api.serializers import DriftSerializer
-from drift.models import Drift
-from drift.selectors import DRIFT_RELATED, LISTING_ANNOTATIONS
+from drift.api.serializers import DriftSerializer, DriftSuppressionSerializer
+from drift.models import Drift, DriftSuppression
+from drift.selectors import DRIFT_RELATED, LISTING_ANNOTATIONS, with_held
 from webhooks.events import WebhookEventType
 from webhooks.services import Announcement, emit_many, wanted
 
@@ -35,6 +38,44 @@ def announce_resolved(drift_id: int) -> None:
     """One drift closed (accepted, reverted), in the transaction that closed it."""
     if wanted(WebhookEventType.DRIFT_RESOLVED):
         _emit(WebhookEventType.DRIFT_RESOLVED, Q(pk=drift_id))
+
+
+def announce_expired(
+    suppression_ids: Sequence[int], *, reopened: Mapping[int, Sequence[int]], at: datetime
+) -> None:
+    """One `drift.suppression_expired` per suppression whose expiry was handled at `at`,
+    with the drift it reopened (`reopened`: suppression id -> drift ids). A resource's
+    suppression is its tenant's event; a kind or tag one is no tenant's (platform
+    subscribers only). One check, then one read, however many suppressions."""
+    if not wanted(WebhookEventType.DRIFT_SUPPRESSION_EXPIRED):
+        return
+    queryset = with_held(
+        DriftSuppression.objects.select_related(
+            "resource__project", "owner", "created_by", "lifted_by"
+        ).filter(pk__in=list(suppression_ids))
+    ).order_by("id")
+    emit_many(
+        WebhookEventType.DRIFT_SUPPRESSION_EXPIRED,
+        (
+            Announcement(
+                payload={
+                    "suppression": dict(DriftSuppressionSerializer(suppression).data),
+                    "reopened": sorted(reopened.get(suppression.pk, ())),
+                },
+                tenant_id=_tenant_of(suppression),
+            )
+            for suppression in queryset
+        ),
+        at=at,
+        checked=True,
+    )
+
+
+def _tenant_of(suppression: DriftSuppression) -> int | None:
+    resource = suppression.resource
+    if resource is None or resource.project is None:
+        return None
+    return resource.project.tenant_id
 
 
 def _emit(event_type: str, drifts: Q, *, at: datetime | None = None) -> None:

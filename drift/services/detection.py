@@ -10,18 +10,24 @@ Sweeps every provisioned resource and, for each field of its spec, compares the 
   except while the drift's revert saga is running (`cloud_drift.revert_started_at`, see
   `drift.services.reverting`): the drift then stays open, and the saga closes it;
 - a tombstoned resource is drift: every spec implicitly expects `deleted_at` to be null;
-- drift an active suppression matches (drift.suppression_match) is `suppressed`, not open:
-  a new one is inserted so, an open one becomes so, and one whose suppression expired
-  (`expires_at <= now`) or was lifted reopens, or moves to another suppression that still
-  holds it. A suppressed drift is otherwise unresolved drift: refreshed, and closed
-  `stale` when it heals.
+- drift a suppression in force matches (drift.suppression_match) is `suppressed`, not
+  open: a new one is inserted so, an open one becomes so, and one no suppression holds
+  any more reopens, or moves to another suppression that still holds it. A suppressed
+  drift is otherwise unresolved drift: refreshed, and closed `stale` when it heals;
+- expiry is not the batches' to act on: before its first batch a sweep calls
+  `drift.services.suppressions.expire_due`, which reopens the drift of every suppression
+  past `expires_at` and announces each expiry (`drift.suppression_expired`) once. A
+  suppression that expires mid-sweep keeps holding its drift until the next
+  `expire_due` (beat, every 5 minutes), so no sweep reopens it unannounced.
 
 Set-based: provisioned rows are walked in pk-ordered batches, and a batch costs at most
 `QUERIES_PER_BATCH` queries whatever its size (an advisory lock, one read of specs joined
 to resources, one read of the active suppressions, one read of the batch's unresolved
 drifts, then at most one insert, one refresh, one open/suppressed switch, one close and
 one event insert, and once a sweep, in the first batch that opens or
-refreshes a drift, one read of the price book). Never a query per resource or per field.
+refreshes a drift, one read of the price book). Once a sweep, before its batches,
+`expire_due` costs one query when no suppression is due. Never a query per resource or
+per field.
 
 A drift's `monthly_impact` (drift.services.impact) is set when it opens and whenever its
 expected or actual value is refreshed, from the price book read once per sweep.
@@ -54,13 +60,16 @@ from drift.selectors import last_completed_sync
 from drift.services.announce import announce_detection
 from drift.services.events import drift_event
 from drift.services.impact import DEFAULT_CURRENCY, SweepPrices, drift_impact
+from drift.services.locking import DETECT_LOCK
+from drift.services.suppressions import expire_due
 from drift.suppression_match import ActiveSuppressions, restatus
 from inventory.models import CloudResourceEvent, EventType
 
 BATCH_SIZE = 1000
 # 10 + one check for webhook subscribers (drift.services.announce).
 QUERIES_PER_BATCH = 11
-DETECT_LOCK = "drift:detect"
+# Once a sweep: is any suppression's expiry due (drift.services.suppressions.expire_due)?
+QUERIES_PER_SWEEP = 1
 DEFAULT_ACTOR = "detect_drift"
 
 # Every column a spec field may name (`RESOURCE_COLUMNS`, the one list), read by name.
@@ -123,15 +132,18 @@ class DetectionOutcome:
     refreshed: int = 0
     closed: int = 0
     suppressed: int = 0  # open drift a suppression now holds (new drift inserted so too)
-    reopened: int = 0  # suppressed drift whose suppression expired or was lifted
+    reopened: int = 0  # suppressed drift no suppression holds any more (expiry included)
+    expired: int = 0  # suppressions whose expiry this sweep handled first
     batches: int = 0
 
     def __str__(self) -> str:
         batches = f"{self.batches} batch{'' if self.batches == 1 else 'es'}"
+        plural = "" if self.expired == 1 else "s"
+        expired = f" ({self.expired} suppression{plural} expired first)" if self.expired else ""
         return (
             f"swept {self.provisioned} provisioned resources in {batches}: "
             f"opened {self.opened}, refreshed {self.refreshed}, closed {self.closed}, "
-            f"suppressed {self.suppressed}, reopened {self.reopened}"
+            f"suppressed {self.suppressed}, reopened {self.reopened}{expired}"
         )
 
 
@@ -215,8 +227,10 @@ def run_detection(*, actor: str = DEFAULT_ACTOR) -> DetectionRun:
 
 
 def detect_drift(*, actor: str = DEFAULT_ACTOR, batch_size: int = BATCH_SIZE) -> DetectionOutcome:
-    """Sweeps every provisioned resource once; see the module docstring."""
-    outcome = DetectionOutcome()
+    """Handles due suppression expiries, then sweeps every provisioned resource once; see
+    the module docstring."""
+    expiry = expire_due(actor=actor)
+    outcome = DetectionOutcome(expired=expiry.expired, reopened=expiry.reopened)
     prices = SweepPrices()
     last_id = 0
     while True:

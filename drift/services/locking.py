@@ -1,4 +1,9 @@
-"""The one lock order for a drift and its spec (DESIGN.md, "Accept" and "Revert").
+"""The detection lock, and the one lock order for a drift and its spec (DESIGN.md, "Accept"
+and "Revert").
+
+`DETECT_LOCK`: the advisory lock each sweep batch holds (drift.services.detection), and
+that suppress, lift and expiry take (drift.services.suppressions), so a batch sees a
+suppression change wholly or not at all.
 
 Provisioned row first, then the drift: detection holds its batch's provisioned rows
 `FOR SHARE` while it writes their drifts, so every writer taking them in the same order
@@ -9,6 +14,8 @@ from __future__ import annotations
 
 from arcadia.errors import Conflict, NotFound
 from drift.models import Drift, DriftStatus, Provisioned
+
+DETECT_LOCK = "drift:detect"
 
 
 def lock_spec_then_drift(drift_id: int) -> tuple[Provisioned, Drift] | None:

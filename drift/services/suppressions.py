@@ -1,22 +1,29 @@
-"""Suppressing drift, and lifting a suppression (README, "Drift suppressions").
+"""Suppressing drift, lifting a suppression, and handling its expiry (README, "Drift
+suppressions").
 
 `suppress` records who holds which drift out of the inbox, on which scope (a resource, a
-kind or a tag, with one field), why and until when; `lift` ends it early, with a reason.
-Both are the only writers of `cloud_drift_suppressions`, for the API, the console and
+kind or a tag, with one field), why and until when; `lift` ends it early, with a reason;
+`expire_due` handles the expiry of those whose `expires_at` has passed. They are the only
+writers of `cloud_drift_suppressions`, for the API, the console, beat and
 `manage.py suppress_drift` alike, and each does its whole work in one transaction:
 
-- the suppression row (created, or marked lifted);
+- the suppression row (created, marked lifted, or marked `expiry_handled_at`);
 - its `ConfigChange` audit record (tenants.audit): the configuration trail the console
   already lists and shows per object, append-only in Postgres. Resource events would not
   do: a kind or tag suppression has no one resource, and `cloud_resource_events` keys on
   one;
 - the drift it concerns, moved in one statement (drift.suppression_match.restatus):
-  unresolved drift it now matches becomes `suppressed`; on lift, the drift it held
-  reopens, or moves to another suppression that still matches it.
+  unresolved drift it now matches becomes `suppressed`; on lift or expiry, the drift it
+  held reopens, or moves to another suppression that still matches it;
+- on expiry, one `drift.suppression_expired` webhook event per suppression
+  (drift.services.announce), in the outbox: sent after the commit, never twice, since
+  `expiry_handled_at` is set in the same transaction.
 
-Both take the detection lock (`drift:detect`), so a sweep's batch sees a suppression
-wholly or not at all. Expiry needs no writer: a suppression past `expires_at` is no longer
-active, and the next sweep reopens its drift.
+All take the detection lock (`drift:detect`), so a sweep's batch sees a suppression
+wholly or not at all. A suppression past `expires_at` is no longer active (no new
+suppression of its scope is refused for it), but it keeps holding its drift until
+`expire_due` runs: beat every 5 minutes (`drift.expire_suppressions`), and every sweep
+before its first batch. So the drift is reopened by the one writer that announces it.
 """
 
 from __future__ import annotations
@@ -31,15 +38,17 @@ from django.utils import timezone
 from arcadia.errors import Conflict, InvalidInput, NotFound
 from arcadia.locks import xact_lock
 from drift.models import ACTIVE_STATUSES, Drift, DriftStatus, DriftSuppression
-from drift.services.detection import DETECT_LOCK
+from drift.services.announce import announce_expired
+from drift.services.locking import DETECT_LOCK
 from drift.services.provisioned import field_problem
 from drift.suppression_match import ActiveSuppressions, active_q, restatus
 from inventory.models import CloudResource, Kind
-from tenants.audit import record_change
+from tenants.audit import record_change, record_changes
 from tenants.models import ConfigChange, User
 from tenants.roles import is_platform_admin
 
 MAX_TEXT = 2000
+EXPIRY_ACTOR = "drift.expire_suppressions"
 
 
 @dataclass(frozen=True)
@@ -229,6 +238,9 @@ def suppress(
                 "permanent": [None, c.permanent],
             },
         )
+        # An expired suppression still holds its drift until its expiry is handled: handle
+        # it now that this one exists, so this one takes that drift over (not reopened).
+        expire_due(now=now)
         _rematch(
             Drift.objects.filter(_scope_filter(c.scope), field=c.field, status__in=ACTIVE_STATUSES),
             at=now,
@@ -269,16 +281,74 @@ def lift(suppression_id: int, *, actor: User, reason: str) -> DriftSuppression:
     return suppression
 
 
-def _rematch(candidates: QuerySet[Drift], *, at: datetime) -> None:
-    """Moves each candidate drift to the suppression that holds it now (or to open), in
-    one read of the active suppressions and one statement."""
-    active = ActiveSuppressions.read(at)
-    changes = [
-        (drift_id, held_by)
-        for drift_id, resource_id, kind, tags, name, current in candidates.values_list(
-            "id", "resource_id", "resource__kind", "resource__tags", "field", "suppression_id"
+@dataclass(frozen=True)
+class Expiry:
+    """What `expire_due` did: how many suppressions expired, and how much drift reopened."""
+
+    expired: int = 0
+    reopened: int = 0
+
+
+def _due(at: datetime) -> Q:
+    # The `cloud_drift_suppressions_due` index, whatever the table holds.
+    return Q(
+        lifted_at__isnull=True,
+        permanent=False,
+        expiry_handled_at__isnull=True,
+        expires_at__lte=at,
+    )
+
+
+def expire_due(*, now: datetime | None = None, actor: str = EXPIRY_ACTOR) -> Expiry:
+    """Handles the expiry of every suppression past `expires_at`, not lifted, not handled
+    yet: the drift each held reopens (or moves to another suppression that matches it),
+    `expiry_handled_at` is set, a `ConfigChange` is recorded, and one
+    `drift.suppression_expired` is announced per suppression. Idempotent: a second run,
+    or a concurrent one, finds nothing to do. One query when nothing is due (every sweep
+    asks); otherwise a fixed few, however many suppressions and drifts."""
+    at = now or timezone.now()
+    if not DriftSuppression.objects.filter(_due(at)).exists():
+        return Expiry()
+    with transaction.atomic():
+        xact_lock(DETECT_LOCK)
+        # Read again under the lock: a run that held it before us has handled its rows.
+        expired = list(
+            DriftSuppression.objects.select_for_update(of=("self",)).filter(_due(at)).order_by("id")
         )
-        if (held_by := active.match(resource_id=resource_id, kind=kind, tags=tags, name=name))
-        != current
-    ]
-    restatus(changes, at=at)
+        if not expired:
+            return Expiry()
+        ids = [suppression.pk for suppression in expired]
+        DriftSuppression.objects.filter(pk__in=ids).update(expiry_handled_at=at)
+        record_changes(
+            ((s, {"expiry_handled_at": [None, at.isoformat()]}) for s in expired),
+            actor=actor,
+            action=ConfigChange.Action.CHANGED,
+        )
+        # Handled now, so no longer holding: their drift reopens or moves on.
+        reopened_from = _rematch(
+            Drift.objects.filter(suppression_id__in=ids, status=DriftStatus.SUPPRESSED), at=at
+        )
+        by_suppression: dict[int, list[int]] = {}
+        for drift_id, held_by in reopened_from.items():
+            by_suppression.setdefault(held_by, []).append(drift_id)
+        announce_expired(ids, reopened=by_suppression, at=at)
+    return Expiry(expired=len(ids), reopened=len(reopened_from))
+
+
+def _rematch(candidates: QuerySet[Drift], *, at: datetime) -> dict[int, int]:
+    """Moves each candidate drift to the suppression that holds it now (or to open), in
+    one read of the suppressions in force and one statement. Returns the drift it
+    reopened, each with the suppression that had held it."""
+    active = ActiveSuppressions.read(at)
+    changes: list[tuple[int, int | None]] = []
+    held_before: dict[int, int] = {}
+    for drift_id, resource_id, kind, tags, name, current in candidates.values_list(
+        "id", "resource_id", "resource__kind", "resource__tags", "field", "suppression_id"
+    ):
+        held_by = active.match(resource_id=resource_id, kind=kind, tags=tags, name=name)
+        if held_by != current:
+            changes.append((drift_id, held_by))
+            if current is not None:
+                held_before[drift_id] = current
+    moved = restatus(changes, at=at)
+    return {drift_id: held_before[drift_id] for drift_id in moved.reopened_ids}

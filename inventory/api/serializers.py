@@ -88,10 +88,26 @@ class AssignTenantSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
 
 
+class EventOriginSerializer(serializers.Serializer):
+    """What wrote the event (inventory.origin); null where it was not there."""
+
+    request_id = serializers.CharField(allow_null=True)
+    sync_run = serializers.IntegerField(source="sync_run_id", allow_null=True)
+    saga_run = serializers.IntegerField(source="saga_run_id", allow_null=True)
+    do_action = serializers.IntegerField(source="do_action_id", allow_null=True)
+
+    def to_representation(self, instance: CloudResourceEvent) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        data["request_id"] = data["request_id"] or None
+        return data
+
+
 class EventSerializer(serializers.ModelSerializer):
+    origin = EventOriginSerializer(source="*", read_only=True)
+
     class Meta:
         model = CloudResourceEvent
-        fields = ["id", "event", "changes", "actor", "occurred_at"]
+        fields = ["id", "event", "changes", "actor", "occurred_at", "origin"]
 
     def to_representation(self, instance: CloudResourceEvent) -> dict[str, Any]:
         data = super().to_representation(instance)

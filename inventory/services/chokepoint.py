@@ -16,7 +16,7 @@ Python are built from one tuple of column names, `COLUMNS`.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, fields
+from dataclasses import asdict, dataclass, fields
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -27,6 +27,7 @@ from django.utils import timezone
 from psycopg.rows import class_row
 
 from arcadia.locks import execute_locked
+from inventory import origin
 from inventory.kinds import MEANINGFUL_COLUMNS, ResourceRow
 from inventory.models import PROVIDER_DO, EventType
 
@@ -87,6 +88,11 @@ def _diff(old: str, new: str) -> str:
 # and, outside an atomic block, one transaction with no BEGIN or COMMIT of its own: a
 # round trip is a wait for the GIL behind the page prefetch thread, and the three a page
 # took (BEGIN, the statement, COMMIT) were a third of its cost.
+# Each event's origin (inventory.origin), as the model's field defaults would give it.
+_ORIGIN_VALUES = (
+    "%(request_id)s, %(sync_run_id)s::bigint, %(saga_run_id)s::bigint, %(do_action_id)s::bigint"
+)
+
 _PAGE_SQL = f"""
 WITH page AS (
     SELECT p.*, {_TAG_ARRAY.format("p.tags")} AS tag_array
@@ -161,15 +167,16 @@ WITH page AS (
     ON CONFLICT (provider, kind, provider_id) DO NOTHING
     RETURNING id, provider_id, project_id
 ), events AS (
-    INSERT INTO cloud_resource_events (resource_id, event, changes, actor, occurred_at)
+    INSERT INTO cloud_resource_events (resource_id, event, changes, actor, occurred_at,
+                                       request_id, sync_run_id, saga_run_id, do_action_id)
     SELECT inserted.id, '{EventType.DISCOVERED}',
            jsonb_build_object(
                {", ".join(f"'{c}', jsonb_build_array(NULL, page.{c})" for c in MEANINGFUL_COLUMNS)},
                'project', jsonb_build_array(NULL, inserted.project_id)),
-           %(actor)s, %(seen_at)s
+           %(actor)s, %(seen_at)s, {_ORIGIN_VALUES}
       FROM inserted JOIN page USING (provider_id)
     UNION ALL
-    SELECT id, event, changes, %(actor)s, %(seen_at)s FROM written
+    SELECT id, event, changes, %(actor)s, %(seen_at)s, {_ORIGIN_VALUES} FROM written
     RETURNING event
 )
 SELECT (SELECT count(*) FROM inserted) AS discovered,
@@ -226,6 +233,7 @@ def page_statement(
         "seen_at": seen_at,
         "now": timezone.now(),
         "actor": actor,
+        **asdict(origin.current()),
     }
 
 

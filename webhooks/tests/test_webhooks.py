@@ -316,3 +316,20 @@ def test_the_sender_is_queued_on_the_webhooks_queue_after_the_commit(
     assert queued and set(queued) == {"send_due"}
     route = app.amqp.router.route({}, "webhooks.send_due")
     assert route["queue"].name == "webhooks"
+
+
+def test_slack_text_names_an_expired_suppression_and_what_it_reopened():
+    from webhooks.delivery import slack_text
+
+    text = slack_text(
+        "drift.suppression_expired",
+        {
+            "suppression": {"id": 7, "scope": "kind", "kind": "volume", "field": "size_gigabytes"},
+            "reopened": [3, 4],
+        },
+    )
+
+    assert text == (
+        "*Arcadia* `drift.suppression_expired` #7 field `size_gigabytes` on kind volume: "
+        "2 drift reopened"
+    )
