@@ -8,7 +8,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from inventory.models import CloudResourceEvent, EventType
+from inventory.models import CloudResourceEvent, EventType, SyncRun
 from tests.factories import CloudResourceFactory, PlatformAdminFactory, ProvisionedFactory
 
 pytestmark = pytest.mark.django_db
@@ -82,3 +82,33 @@ def test_the_provisioned_page_shows_the_spec_expanded_and_no_save(console):
     body = page.content.decode()
     assert '<details class="diff-object"><summary>2 fields</summary>' in body
     assert 'name="_save"' not in body
+
+
+def test_the_timeline_and_the_events_list_show_what_wrote_each_event(console):
+    resource = CloudResourceFactory()
+    run = SyncRun.objects.create(kind="droplet", started_at=timezone.now())
+    event = CloudResourceEvent.objects.create(
+        resource=resource,
+        event=EventType.UPDATED,
+        changes={"name": ["a", "b"]},
+        actor="saga:12",
+        occurred_at=timezone.now(),
+        request_id="req-from-a-log-line",
+        sync_run=run,
+        saga_run_id=12,
+        do_action_id=2100000007,
+    )
+
+    page = console.get(reverse("admin:inventory_cloudresource_change", args=[resource.pk]))
+    found = console.get(
+        reverse("admin:inventory_cloudresourceevent_changelist"), {"q": "req-from-a-log-line"}
+    )
+
+    timeline = page.content.decode().split('<table class="timeline">')[1]
+    run_url = reverse("admin:inventory_syncrun_change", args=[run.pk])
+    saga_url = reverse("admin:provisioning_sagarun_change", args=[12])
+    assert f'<a href="{run_url}">sync run #{run.pk}</a>' in timeline
+    assert f'<a href="{saga_url}">saga #12</a>' in timeline
+    assert "DO action 2100000007" in timeline
+    assert "request <code>req-from-a-log-line</code>" in timeline
+    assert list(found.context["cl"].result_list) == [event]
