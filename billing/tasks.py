@@ -63,4 +63,9 @@ def close_month(self: Any, month: str | None = None) -> dict[str, Any]:
 def refresh_prices() -> dict[str, int]:
     """The price book from DO's sizes; the inventory's sync enqueues it after each run."""
     outcome = refresh_prices_service(client_for("billing"))
-    return {"seen": outcome.seen, "added": outcome.added, "changed": outcome.changed}
+    return {
+        "seen": outcome.seen,
+        "added": outcome.added,
+        "changed": outcome.changed,
+        "drift_repriced": outcome.drift_repriced,
+    }

@@ -25,6 +25,7 @@ from billing.meters.published import PUBLISHED_PRICES
 from billing.models import DEFAULT_CURRENCY, Price
 from billing.periods import month_bounds
 from do_client import DONotFound
+from drift.services.impact import reprice_open_drift
 from inventory.models import PROVIDER_DO, Kind
 
 log = logging.getLogger(__name__)
@@ -38,6 +39,7 @@ class PriceRefresh:
     added: int = 0
     changed: int = 0
     unchanged: int = 0
+    drift_repriced: int = 0  # open drift whose monthly impact the new prices changed
 
 
 def _price(value: Any) -> Decimal | None:
@@ -156,7 +158,16 @@ def refresh_prices(client: Any, *, now: datetime | None = None) -> PriceRefresh:
         xact_lock(PRICES_LOCK)
         _write_changes(Kind.DROPLET, sizes, now, outcome)
         _write_changes(Kind.CONTAINER_REGISTRY, tiers, now, outcome)
+    if outcome.added or outcome.changed:
+        outcome.drift_repriced = _reprice_drift()
     return outcome
+
+
+def _reprice_drift() -> int:
+    """After the book changed: open drift is priced when it opens or its value changes, so
+    without this the inbox's $/month would stay on the old prices until then. Returns
+    how many drifts' impact changed."""
+    return reprice_open_drift().changed
 
 
 @dataclass
@@ -242,6 +253,8 @@ def seed_published_prices(*, now: datetime | None = None) -> int:
             if key not in have
         ]
         Price.objects.bulk_create(rows)
+    if rows:
+        _reprice_drift()
     return len(rows)
 
 
@@ -291,7 +304,7 @@ def set_price(
             )
             if closed != 1:
                 raise InvalidInput(f"{size_slug} changed meanwhile: retry.", field="size_slug")
-        return Price.objects.create(
+        price = Price.objects.create(
             provider=PROVIDER_DO,
             kind=kind,
             size_slug=size_slug,
@@ -301,6 +314,8 @@ def set_price(
             valid_from=valid_from,
             set_by=actor,
         )
+    _reprice_drift()
+    return price
 
 
 def _do_price(

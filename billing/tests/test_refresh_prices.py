@@ -13,6 +13,8 @@ from billing.models import Price
 from billing.services.prices import SEED_FROM, refresh_prices, seed_published_prices
 from billing.tests.conftest import at
 from do_client import DOAPIError, DOClient
+from drift.models import Drift
+from tests.factories import CloudResourceFactory, DriftFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -233,3 +235,27 @@ def test_the_simulators_tiers_match_the_seeded_book_it_bills_by(do):
     assert {k: book[k] for k in seeded} == seeded  # basic, professional: unchanged
     assert book["registry-starter"][:2] == (Decimal("0"), Decimal("0"))
     assert outcome.unchanged >= 2
+
+
+def test_a_refresh_that_changes_the_book_reprices_open_drift_and_one_that_does_not_leaves_it():
+    resource = CloudResourceFactory(size_slug="s-2vcpu-4gb")
+    drift = DriftFactory(
+        resource=resource,
+        provisioned__resource=resource,
+        expected="s-1vcpu-1gb",
+        actual="s-2vcpu-4gb",
+        monthly_impact=None,
+    )
+    client = do_with_sizes(("s-1vcpu-1gb", "0.00893", "6.00"), ("s-2vcpu-4gb", "0.03571", "24.00"))
+
+    first = refresh_prices(client)
+    drift.refresh_from_db()
+    priced = drift.monthly_impact
+    Drift.objects.filter(pk=drift.pk).update(monthly_impact=Decimal("1.00"))
+    again = refresh_prices(client)
+    drift.refresh_from_db()
+
+    assert (first.added, first.drift_repriced) == (2, 1)
+    assert priced == Decimal("18.00")
+    assert (again.unchanged, again.drift_repriced) == (2, 0)
+    assert drift.monthly_impact == Decimal("1.00")  # an unchanged book reprices nothing
