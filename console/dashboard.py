@@ -200,23 +200,32 @@ def drift_per_day(*, days: int = WINDOW_DAYS, today: date | None = None) -> list
     today = today or timezone.now().date()
     first = today - timedelta(days=days - 1)
     since = datetime.combine(first, datetime.min.time(), tzinfo=timezone.get_current_timezone())
-    opened = _per_day(Drift.objects.filter(detected_at__gte=since), "detected_at")
-    closed = _per_day(Drift.objects.filter(resolved_at__gte=since), "resolved_at")
+    opened, closed = dict(opened_per_day(since)), dict(closed_per_day(since))
     return [
         DriftDay(day=d, opened=opened.get(d, 0), closed=closed.get(d, 0))
         for d in (first + timedelta(days=i) for i in range(days))
     ]
 
 
-def _per_day(queryset, column: str) -> dict[date, int]:
-    rows = (
+def opened_per_day(since: datetime) -> QuerySet[Any, Any]:
+    """(day, drift detected that day) since `since`: off the `detected_at` index."""
+    return _per_day(Drift.objects.filter(detected_at__gte=since), "detected_at")
+
+
+def closed_per_day(since: datetime) -> QuerySet[Any, Any]:
+    """(day, drift resolved that day) since `since`: off the partial `resolved_at` index,
+    never the whole history of resolved drift."""
+    return _per_day(Drift.objects.filter(resolved_at__gte=since), "resolved_at")
+
+
+def _per_day(queryset: QuerySet[Any, Any], column: str) -> QuerySet[Any, Any]:
+    return (
         queryset.order_by()
         .annotate(day=TruncDate(column))
         .values("day")
         .annotate(n=Count("id"))
         .values_list("day", "n")
     )
-    return dict(rows)
 
 
 # --- sagas ------------------------------------------------------------------------------

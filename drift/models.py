@@ -283,6 +283,13 @@ class Drift(models.Model):
             # without sorting a million rows; resolved ones are found by skipping the open
             # ones, of which there are at most an inbox's worth.
             models.Index(fields=["-detected_at", "-id"], name="cloud_drift_detected"),
+            # Drift closed since a day (the dashboard's 30 days): resolved drift only, so
+            # the open inbox adds nothing to it.
+            models.Index(
+                fields=["resolved_at"],
+                condition=Q(resolved_at__isnull=False),
+                name="cloud_drift_resolved",
+            ),
             # The drift a suppression holds, counted and reopened by it.
             models.Index(
                 fields=["suppression", "status"],
