@@ -34,7 +34,7 @@ def _fresh_throttle_counters(settings) -> None:
 def _no_leftover_log_context() -> Iterator[None]:
     """The request middleware leaves a request's id bound after the response (for
     Django's own log line) until the thread's next request; a test is a new start, or an
-    audit event it writes would name a request of the test before (inventory.origin)."""
+    audit event it writes would name a request of the test before (arcadia.origin)."""
     structlog.contextvars.clear_contextvars()
     yield
     structlog.contextvars.clear_contextvars()

@@ -300,7 +300,7 @@ class CloudResourceAdmin(ViewOnlyAdmin):
 
 
 def origin_html(event: CloudResourceEvent) -> str:
-    """What wrote the event (inventory.origin), each part linked to where it is shown."""
+    """What wrote the event (arcadia.origin), each part linked to where it is shown."""
     parts = []
     if event.sync_run_id:
         url = reverse("admin:inventory_syncrun_change", args=[event.sync_run_id])

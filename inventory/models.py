@@ -14,8 +14,8 @@ from django.db import models
 from django.db.models import F, Func, Q
 from django.utils import timezone
 
+from arcadia import origin
 from arcadia.triggers import Refuse, RefuseTruncate, append_only
-from inventory import origin
 from tenants.models import Tenant
 
 PROVIDER_DO = "digitalocean"
@@ -183,7 +183,7 @@ class CloudResourceEvent(models.Model):
     changes = models.JSONField(default=dict, blank=True)
     actor = models.CharField(max_length=255)
     occurred_at = models.DateTimeField()
-    # What wrote it (inventory.origin): each defaults to what the log context holds, so
+    # What wrote it (arcadia.origin): each defaults to what the log context holds, so
     # every writer records it. No indexes: an operator reads them off an event, and a
     # sync page's inserts stay cheap. The saga is an id, not a key: provisioning sits
     # above inventory.

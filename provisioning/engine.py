@@ -179,7 +179,7 @@ def advance(
         return None
     run = SagaRun.objects.get(pk=run_id)
     # The pass's log lines and audit events carry the saga's id (README, "Logs";
-    # inventory.origin); `_context` binds the DO action each step works from.
+    # arcadia.origin); `_context` binds the DO action each step works from.
     with structlog.contextvars.bound_contextvars(saga_id=run_id, saga=run.saga, do_action_id=None):
         try:
             # A client that never sleeps: the engine is the one retry layer (module docstring).

@@ -32,9 +32,18 @@ class ConfigHistoryMixin:
 
 @admin.register(ConfigChange)
 class ConfigChangeAdmin(ViewOnlyAdmin):
-    list_display = ["occurred_at", "model", "object_repr", "action", "summary", "actor"]
+    list_display = [
+        "occurred_at",
+        "model",
+        "object_repr",
+        "action",
+        "summary",
+        "actor",
+        "request_id",
+    ]
     list_filter = ["model", "action"]
-    search_fields = ["object_repr", "actor"]
+    # `=`: an exact request id, pasted from a log line.
+    search_fields = ["object_repr", "actor", "=request_id"]
     date_hierarchy = "occurred_at"
 
     @admin.display(description="changes")

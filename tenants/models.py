@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 from knox.models import AuthToken
 
+from arcadia import origin
 from arcadia.triggers import append_only
 from tenants.roles import is_platform_admin
 
@@ -121,6 +122,11 @@ class ConfigChange(models.Model):
     changes = models.JSONField(default=dict, blank=True)
     actor = models.CharField(max_length=255)
     occurred_at = models.DateTimeField(default=timezone.now)
+    # The request that made the change (arcadia.origin), as in the logs; blank from a
+    # command or a task no request started.
+    request_id = models.CharField(
+        max_length=origin.REQUEST_ID_LENGTH, blank=True, default=origin.request_id, db_default=""
+    )
 
     class Meta:
         db_table = "config_changes"

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -14,10 +15,13 @@ import structlog
 from django.conf import settings
 from django.http import HttpResponse
 from django.test import RequestFactory
+from django.utils import timezone
 
 from arcadia import celery as arcadia_celery
 from arcadia.request_id import RequestIdMiddleware
+from drift.tests.suppressions import drifted
 from inventory.models import CloudResourceEvent, EventType
+from tenants.models import ConfigChange
 from tests.factories import DriftFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -193,3 +197,23 @@ def test_a_sync_runs_lines_carry_its_run_id(simulator_settings, log_lines, caplo
     assert do_lines, "the DO client logs each request at debug level"
     assert {line.get("sync_run_id") for line in do_lines} == {run.pk}
     assert "sync_run_id" not in structlog.contextvars.get_contextvars()
+
+
+def test_a_configuration_change_records_the_request_that_made_it(admin_client):
+    drift = drifted()
+
+    response = admin_client.post(
+        "/api/v1/drift/suppressions",
+        {
+            "resource": drift.resource.urn,
+            "field": "size_slug",
+            "reason": "resized for the sale",
+            "expires_at": (timezone.now() + timedelta(days=7)).isoformat(),
+        },
+        content_type="application/json",
+        HTTP_X_REQUEST_ID="req-suppress-1",
+    )
+
+    assert response.status_code == 201, response.content
+    change = ConfigChange.objects.get(model="drift.driftsuppression")
+    assert change.request_id == "req-suppress-1"

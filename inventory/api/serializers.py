@@ -89,7 +89,7 @@ class AssignTenantSerializer(serializers.Serializer):
 
 
 class EventOriginSerializer(serializers.Serializer):
-    """What wrote the event (inventory.origin); null where it was not there."""
+    """What wrote the event (arcadia.origin); null where it was not there."""
 
     request_id = serializers.CharField(allow_null=True)
     sync_run = serializers.IntegerField(source="sync_run_id", allow_null=True)

@@ -3,7 +3,7 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
-import inventory.origin
+import arcadia.origin
 
 
 class Migration(migrations.Migration):
@@ -17,7 +17,7 @@ class Migration(migrations.Migration):
             name="do_action_id",
             field=models.BigIntegerField(
                 blank=True,
-                default=inventory.origin.do_action_id,
+                default=arcadia.origin.do_action_id,
                 help_text="DO's action id.",
                 null=True,
             ),
@@ -26,15 +26,13 @@ class Migration(migrations.Migration):
             model_name="cloudresourceevent",
             name="request_id",
             field=models.CharField(
-                blank=True, db_default="", default=inventory.origin.request_id, max_length=128
+                blank=True, db_default="", default=arcadia.origin.request_id, max_length=128
             ),
         ),
         migrations.AddField(
             model_name="cloudresourceevent",
             name="saga_run_id",
-            field=models.BigIntegerField(
-                blank=True, default=inventory.origin.saga_run_id, null=True
-            ),
+            field=models.BigIntegerField(blank=True, default=arcadia.origin.saga_run_id, null=True),
         ),
         migrations.AddField(
             model_name="cloudresourceevent",
@@ -42,7 +40,7 @@ class Migration(migrations.Migration):
             field=models.ForeignKey(
                 blank=True,
                 db_index=False,
-                default=inventory.origin.sync_run_id,
+                default=arcadia.origin.sync_run_id,
                 null=True,
                 on_delete=django.db.models.deletion.PROTECT,
                 related_name="+",

@@ -26,8 +26,8 @@ from django.db import connection
 from django.utils import timezone
 from psycopg.rows import class_row
 
+from arcadia import origin
 from arcadia.locks import execute_locked
-from inventory import origin
 from inventory.kinds import MEANINGFUL_COLUMNS, ResourceRow
 from inventory.models import PROVIDER_DO, EventType
 
@@ -88,7 +88,7 @@ def _diff(old: str, new: str) -> str:
 # and, outside an atomic block, one transaction with no BEGIN or COMMIT of its own: a
 # round trip is a wait for the GIL behind the page prefetch thread, and the three a page
 # took (BEGIN, the statement, COMMIT) were a third of its cost.
-# Each event's origin (inventory.origin), as the model's field defaults would give it.
+# Each event's origin (arcadia.origin), as the model's field defaults would give it.
 _ORIGIN_VALUES = (
     "%(request_id)s, %(sync_run_id)s::bigint, %(saga_run_id)s::bigint, %(do_action_id)s::bigint"
 )

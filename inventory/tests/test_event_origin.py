@@ -1,4 +1,4 @@
-"""Every audit event records what wrote it (issue 16, inventory.origin): a sync's events
+"""Every audit event records what wrote it (issue 16, arcadia.origin): a sync's events
 name the sync run that noticed the change, whichever writer (the page statement, the
 strike pass) wrote them; an event written outside any run, saga or request names none."""
 

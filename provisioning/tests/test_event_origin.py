@@ -1,5 +1,5 @@
 """A saga's audit events name the saga and the DO action they follow from (issue 16,
-inventory.origin): the refreshed droplet's `updated` event and the drift's `reverted`
+arcadia.origin): the refreshed droplet's `updated` event and the drift's `reverted`
 event name the saga and the latest DO action it had run when it wrote them; the saga's
 start names the saga though it is written before any pass runs."""
 

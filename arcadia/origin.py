@@ -8,6 +8,10 @@ It is read from the log context (structlog contextvars), which the request middl
 lines: one source, so a log line and the event written beside it always name the same
 origin. Every writer of `cloud_resource_events` gets it without passing it: the model's
 field defaults call these functions, and the page statement passes `current()` itself.
+`config_changes` (tenants.audit) records the request id the same way.
+
+Here, in the shared plumbing, because both audit logs use it and `tenants` sits below
+`inventory`.
 """
 
 from __future__ import annotations
