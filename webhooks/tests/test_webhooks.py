@@ -149,9 +149,9 @@ def test_a_slow_receiver_does_not_slow_detection():
         subscribe(url=slow.url, events=["drift.detected"], tenant=None, actor=None)
         for _ in range(20):
             _drifted()
-        started = time.monotonic()
         outcome = detect_drift()
-        assert time.monotonic() - started < 2.0
+        # Behaviour, not a stopwatch: the sweep made no call to the receiver at all, so
+        # however slow it is, it cannot slow the sweep; the outbox holds every event.
         assert outcome.opened == 20 and slow.requests == []
         assert WebhookDelivery.objects.filter(status="pending").count() == 20
     finally:
