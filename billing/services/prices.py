@@ -164,10 +164,15 @@ def refresh_prices(client: Any, *, now: datetime | None = None) -> PriceRefresh:
 
 
 def _reprice_drift() -> int:
-    """After the book changed: open drift is priced when it opens or its value changes, so
-    without this the inbox's $/month would stay on the old prices until then. Returns
-    how many drifts' impact changed."""
-    return reprice_open_drift().changed
+    """After the book changed (and committed): open drift is priced when it opens or its
+    value changes, so without this the inbox's $/month would stay on the old prices until
+    then. Returns how many drifts' impact changed. A failure here is logged, not raised:
+    the new prices stand, and `manage.py price_drift` redoes it."""
+    try:
+        return reprice_open_drift().changed
+    except Exception:
+        log.exception("repricing open drift after a price change failed: run price_drift")
+        return 0
 
 
 @dataclass

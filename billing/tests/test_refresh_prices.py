@@ -259,3 +259,16 @@ def test_a_refresh_that_changes_the_book_reprices_open_drift_and_one_that_does_n
     assert priced == Decimal("18.00")
     assert (again.unchanged, again.drift_repriced) == (2, 0)
     assert drift.monthly_impact == Decimal("1.00")  # an unchanged book reprices nothing
+
+
+def test_a_failed_repricing_leaves_the_new_prices_standing(monkeypatch, caplog):
+    def broken(**kwargs):
+        raise RuntimeError("drift table locked")
+
+    monkeypatch.setattr("billing.services.prices.reprice_open_drift", broken)
+
+    outcome = refresh_prices(do_with_sizes(("s-1vcpu-1gb", "0.00893", "6.00")))
+
+    assert (outcome.added, outcome.drift_repriced) == (1, 0)
+    assert Price.objects.filter(size_slug="s-1vcpu-1gb").exists()
+    assert "run price_drift" in caplog.text

@@ -86,26 +86,26 @@ def run_full_sync(
             error="Abandoned: its worker stopped before finishing.",
         )
         run = SyncRun.objects.create(kind=kind, started_at=now, trigger=trigger)
-        # The run's log lines carry its id (README, "Logs"); unbound once it is over.
-        structlog.contextvars.bind_contextvars(sync_run_id=run.pk)
-        spent_before = counts_of(client)
-        try:
-            supplement, reads = _read_everything(run, spec, client, with_projects=with_projects)
-            _strike(run, spec, client, supplement, reads)
-            run.supplement_read = supplement.read_in_full
-            run.status = SyncRun.Status.COMPLETED
-        except Exception as exc:
-            log.exception("%s sync #%s failed", kind, run.pk)
-            run.status = SyncRun.Status.FAILED
-            run.error = f"{exc.__class__.__name__}: {exc}"[:4000]
-        spent = counts_of(client) - spent_before
-        run.requests, run.rate_limited = spent.requests, spent.rate_limited
-        run.waited_seconds = round(spent.waited_seconds, 3)
-        run.finished_at = timezone.now()
-        run.save()
-        if run.status == SyncRun.Status.FAILED:
-            announce_sync_failed(run)  # webhooks: sync.failed
-        structlog.contextvars.unbind_contextvars("sync_run_id")
+        # The run's log lines and audit events carry its id (README, "Logs";
+        # arcadia.origin); unbound once it is over, however it ends.
+        with structlog.contextvars.bound_contextvars(sync_run_id=run.pk):
+            spent_before = counts_of(client)
+            try:
+                supplement, reads = _read_everything(run, spec, client, with_projects=with_projects)
+                _strike(run, spec, client, supplement, reads)
+                run.supplement_read = supplement.read_in_full
+                run.status = SyncRun.Status.COMPLETED
+            except Exception as exc:
+                log.exception("%s sync #%s failed", kind, run.pk)
+                run.status = SyncRun.Status.FAILED
+                run.error = f"{exc.__class__.__name__}: {exc}"[:4000]
+            spent = counts_of(client) - spent_before
+            run.requests, run.rate_limited = spent.requests, spent.rate_limited
+            run.waited_seconds = round(spent.waited_seconds, 3)
+            run.finished_at = timezone.now()
+            run.save()
+            if run.status == SyncRun.Status.FAILED:
+                announce_sync_failed(run)  # webhooks: sync.failed
     if run.status == SyncRun.Status.COMPLETED:
         sync_completed.send_robust(sender=run_full_sync, kind=kind, run=run, client=client)
     return run
