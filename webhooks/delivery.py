@@ -10,18 +10,21 @@ Retries: a timeout, a transport error or a non-2xx answer retries after 15 s, 30
 then the delivery is `failed`. A 2xx is `delivered`.
 
 One receiver never holds up another: a batch's subscriptions are posted to side by side
-(`SENDERS` threads, which do the HTTP only; the outcomes are written on the caller's
-connection), each subscription's deliveries in order. A receiver that times out or cannot
-be reached is not tried again in that batch: its other deliveries wait, unattempted,
-until its failed one's retry, so a dead receiver with 1,000 due costs one timeout a batch,
-not 1,000."""
+(`SENDERS` threads, which do the HTTP only; each outcome is written on the caller's
+connection as it arrives), each subscription's deliveries in order. A receiver that times
+out or cannot be reached is not tried again until its failed delivery's retry: its other
+deliveries, this batch's and the due backlog behind them, wait unattempted until then. So
+a dead receiver with 1,000 due costs one timeout per retry, not 1,000, and the next claim
+goes to the others."""
 
 from __future__ import annotations
 
 import json
 import logging
+import queue
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -151,40 +154,65 @@ def slack_text(event_type: str, payload: dict[str, Any]) -> str:
 @dataclass(frozen=True)
 class _Posted:
     """What one POST gave. `unreachable`: no answer at all (a timeout, a refused or
-    broken connection), so the receiver's other deliveries are not tried this batch."""
+    broken connection), so the receiver's other deliveries are not tried this batch.
+    `attempted` is false for those: nothing was sent."""
 
     code: int | None = None
     excerpt: str = ""
     error: str = ""
     unreachable: bool = False
+    attempted: bool = True
 
 
 def _send_batch(http: httpx.Client, claimed: list[WebhookDelivery], outcome: SendOutcome) -> None:
+    """Posts the batch, a thread per subscription, and records each outcome here as it
+    arrives (never a batch's worth at the end: a slow receiver's finished attempts are
+    written long before the claim's lease runs out)."""
     by_subscription: dict[int, list[WebhookDelivery]] = defaultdict(list)
     for delivery in claimed:
         by_subscription[delivery.subscription_id].append(delivery)
-    groups = list(by_subscription.values())
-    with ThreadPoolExecutor(max_workers=min(SENDERS, len(groups))) as pool:
-        for group, posted in zip(
-            groups, pool.map(lambda g: _post_in_order(http, g), groups), strict=True
-        ):
-            retry_at: datetime | None = None
-            for delivery, result in zip(group, posted, strict=False):
-                retry_at = _record(delivery, result, outcome)
-            for waiting in group[len(posted) :]:
-                _defer(waiting, until=retry_at or timezone.now() + FIRST_BACKOFF)
+    results: queue.Queue[tuple[WebhookDelivery, _Posted]] = queue.Queue()
+    with ThreadPoolExecutor(max_workers=min(SENDERS, len(by_subscription))) as pool:
+        for group in by_subscription.values():
+            pool.submit(_post_in_order, http, group, results.put)
+        # A thread hands its deliveries over in order: a receiver's failed attempt comes
+        # before the ones it left unattempted.
+        wait_until: dict[int, datetime] = {}
+        for _ in claimed:
+            try:
+                delivery, posted = results.get(timeout=CLAIM_LEASE.total_seconds())
+            except queue.Empty:  # a sender thread died: its rows are due when the lease ends
+                log.error("webhook sender thread handed nothing over for %s", CLAIM_LEASE)
+                return
+            if not posted.attempted:
+                _defer(delivery, until=wait_until[delivery.subscription_id])
+                continue
+            retry_at = _record(delivery, posted, outcome)
+            if posted.unreachable:
+                until = retry_at or timezone.now() + FIRST_BACKOFF
+                wait_until[delivery.subscription_id] = until
+                _defer_backlog(delivery, until=until)
 
 
-def _post_in_order(http: httpx.Client, group: list[WebhookDelivery]) -> list[_Posted]:
-    """One subscription's deliveries, in order, until its receiver cannot be reached (runs
-    on a sender thread: HTTP only, no database)."""
-    posted = []
+def _post_in_order(
+    http: httpx.Client,
+    group: list[WebhookDelivery],
+    hand_over: Callable[[tuple[WebhookDelivery, _Posted]], None],
+) -> None:
+    """One subscription's deliveries, in order, each outcome handed over as soon as it is
+    known (on a sender thread: HTTP only, no database). Once its receiver cannot be
+    reached, the rest are handed over unattempted."""
+    reached = True
     for delivery in group:
-        result = _post(http, delivery)
-        posted.append(result)
-        if result.unreachable:
-            break
-    return posted
+        if not reached:
+            hand_over((delivery, _Posted(attempted=False)))
+            continue
+        try:
+            posted = _post(http, delivery)
+        except Exception as exc:  # a bug in signing or a body: recorded, never lost
+            posted = _Posted(error=f"{type(exc).__name__}: {exc}"[:EXCERPT_CHARS])
+        reached = not posted.unreachable
+        hand_over((delivery, posted))
 
 
 def _post(http: httpx.Client, delivery: WebhookDelivery) -> _Posted:
@@ -202,7 +230,9 @@ def _post(http: httpx.Client, delivery: WebhookDelivery) -> _Posted:
         return _Posted(error=f"timeout: {exc}"[:EXCERPT_CHARS], unreachable=True)
     except httpx.TransportError as exc:
         return _Posted(error=f"{type(exc).__name__}: {exc}"[:EXCERPT_CHARS], unreachable=True)
-    except httpx.HTTPError as exc:
+    except (httpx.HTTPError, httpx.InvalidURL, UnicodeError) as exc:
+        # A URL httpx cannot send to (refused at subscribe since, but older rows may
+        # hold one): an error of this delivery, retried and in the end failed.
         return _Posted(error=f"{type(exc).__name__}: {exc}"[:EXCERPT_CHARS])
     code = response.status_code
     return _Posted(
@@ -241,15 +271,27 @@ def _record(delivery: WebhookDelivery, posted: _Posted, outcome: SendOutcome) ->
         next_attempt_at = now + backoff(attempts)
         changes.update(next_attempt_at=next_attempt_at)
         outcome.retrying += 1
-    # Guarded on the attempt count we read: a redeliver or another sender's write since
-    # the claim is not rolled back by this one.
+    # Guarded on the attempt count we read: another sender's attempt since the claim (a
+    # lease that ran out) is not rolled back by this one.
     WebhookDelivery.objects.filter(pk=delivery.pk, attempts=delivery.attempts).update(**changes)
     return next_attempt_at
 
 
 def _defer(delivery: WebhookDelivery, *, until: datetime) -> None:
-    """Not attempted (its receiver could not be reached this batch): due again with the
-    delivery that failed, its attempts and last outcome unchanged."""
+    """One of this batch's deliveries left unattempted (its receiver could not be reached):
+    due again with the failed one, its attempts and last outcome unchanged."""
     WebhookDelivery.objects.filter(
         pk=delivery.pk, attempts=delivery.attempts, status=WebhookDelivery.Status.PENDING
     ).update(next_attempt_at=until)
+
+
+def _defer_backlog(failed: WebhookDelivery, *, until: datetime) -> None:
+    """Its receiver could not be reached: the rest of its backlog that is due (or due
+    before `until`) waits until then too, unattempted, in one statement, so the next claim
+    goes to other receivers instead of the dead one's backlog. Rows a sender holds (their
+    lease ends after `until`) are left to it."""
+    WebhookDelivery.objects.filter(
+        subscription_id=failed.subscription_id,
+        status=WebhookDelivery.Status.PENDING,
+        next_attempt_at__lt=until,
+    ).exclude(pk=failed.pk).update(next_attempt_at=until)

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpx
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -112,6 +113,17 @@ def _kick_sender() -> None:
     send_due.delay()
 
 
+def _sendable(url: str) -> bool:
+    """The sender's HTTP client can post to it: a host it can encode and a port that is a
+    number (`http://a:abc/`, a NUL or an empty label pass `urlsplit` but not httpx)."""
+    try:
+        parsed = httpx.URL(url)
+        parsed.host.encode("idna")
+    except (httpx.InvalidURL, UnicodeError, ValueError):
+        return False
+    return bool(parsed.host)
+
+
 def subscribe(
     *,
     url: str,
@@ -125,7 +137,7 @@ def subscribe(
     platform admin to one tenant or (no tenant) to every event. The secret is generated
     when none is given; callers show it once."""
     parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    if parts.scheme not in ("http", "https") or not parts.netloc or not _sendable(url):
         raise InvalidInput("An http:// or https:// URL.", field="url")
     if not events:
         raise InvalidInput("At least one event type.", field="events")

@@ -12,8 +12,9 @@ from typing import Any
 
 import pytest
 
+from arcadia.errors import InvalidInput
 from webhooks.delivery import send_due
-from webhooks.models import WebhookDelivery
+from webhooks.models import WebhookDelivery, WebhookSubscription
 from webhooks.services import emit, subscribe
 from webhooks.tests.test_webhooks import Receiver
 
@@ -88,3 +89,46 @@ def test_a_batchs_receivers_are_posted_to_side_by_side():
 
     assert codes == {"/first": 200, "/second": 200}
     assert outcome.delivered == 2
+
+
+def test_a_dead_receivers_backlog_waits_so_the_next_claim_goes_to_the_others(receiver):
+    dead = subscribe(url=closed_port_url(), events=["sync.failed"], tenant=None, actor=None)
+    for n in range(120):
+        emit("sync.failed", {"n": n}, tenant_id=None)
+    subscribe(url=receiver.url, events=["sync.failed"], tenant=None, actor=None)
+    emit("sync.failed", {"n": "for the live one"}, tenant_id=None)
+
+    outcome = send_due(max_batches=3)
+
+    assert len(receiver.requests) == 1 and outcome.delivered == 1
+    backlog = WebhookDelivery.objects.filter(subscription=dead)
+    assert sum(backlog.values_list("attempts", flat=True)) == 1
+    failed = backlog.get(attempts=1)
+    assert not backlog.filter(next_attempt_at__lt=failed.next_attempt_at).exists()
+
+
+def test_a_url_httpx_cannot_send_to_fails_its_own_delivery_and_no_other(receiver):
+    subscribe(url=receiver.url, events=["sync.failed"], tenant=None, actor=None)
+    poison = subscribe(url=receiver.url + "?p", events=["sync.failed"], tenant=None, actor=None)
+    subscribe(url=receiver.url + "?2", events=["sync.failed"], tenant=None, actor=None)
+    # A row written before subscribe refused such URLs.
+    WebhookSubscription.objects.filter(pk=poison.pk).update(url="http://a:abc/hook")
+    emit("sync.failed", {"n": 1}, tenant_id=None)
+
+    outcome = send_due()
+
+    assert (outcome.delivered, outcome.retrying) == (2, 1)
+    assert len(receiver.requests) == 2
+    bad = WebhookDelivery.objects.get(subscription=poison)
+    assert bad.attempts == 1 and "InvalidURL" in bad.last_error
+    assert (
+        WebhookDelivery.objects.exclude(subscription=poison).filter(status="delivered").count() == 2
+    )
+
+
+@pytest.mark.parametrize("url", ["http://a:abc/hook", "http://a\x00b/", "http://a..b/"])
+def test_subscribe_refuses_a_url_that_cannot_be_sent_to(url):
+    with pytest.raises(InvalidInput) as refused:
+        subscribe(url=url, events=["sync.failed"], tenant=None, actor=None)
+
+    assert refused.value.field == "url"
