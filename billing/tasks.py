@@ -67,5 +67,5 @@ def refresh_prices() -> dict[str, int]:
         "seen": outcome.seen,
         "added": outcome.added,
         "changed": outcome.changed,
-        "drift_repriced": outcome.drift_repriced,
+        "drift_repricing_queued": outcome.drift_repricing_queued,
     }

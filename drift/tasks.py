@@ -7,6 +7,7 @@ import logging
 from celery import shared_task
 
 from drift.services.detection import run_detection
+from drift.services.impact import reprice_open_drift
 from drift.services.suppressions import expire_due
 
 log = logging.getLogger(__name__)
@@ -53,3 +54,13 @@ def expire_suppressions() -> dict[str, int]:
             "drift suppressions expired: %d, drift reopened: %d", expiry.expired, expiry.reopened
         )
     return {"expired": expiry.expired, "reopened": expiry.reopened}
+
+
+@shared_task(name="drift.reprice", acks_late=True, soft_time_limit=10 * 60, time_limit=11 * 60)
+def reprice() -> dict[str, int]:
+    """Unresolved drift's monthly impact from the price book in effect: queued by billing
+    after each change of the book commits. Safe to run twice (it writes only what
+    changed, and never over a sweep's newer write)."""
+    outcome = reprice_open_drift()
+    log.info("drift repricing %s", outcome)
+    return {"seen": outcome.seen, "changed": outcome.changed, "unpriced": outcome.unpriced}

@@ -25,7 +25,6 @@ from billing.meters.published import PUBLISHED_PRICES
 from billing.models import DEFAULT_CURRENCY, Price
 from billing.periods import month_bounds
 from do_client import DONotFound
-from drift.services.impact import reprice_open_drift
 from inventory.models import PROVIDER_DO, Kind
 
 log = logging.getLogger(__name__)
@@ -39,7 +38,7 @@ class PriceRefresh:
     added: int = 0
     changed: int = 0
     unchanged: int = 0
-    drift_repriced: int = 0  # open drift whose monthly impact the new prices changed
+    drift_repricing_queued: bool = False  # drift.reprice, once the change commits
 
 
 def _price(value: Any) -> Decimal | None:
@@ -159,20 +158,25 @@ def refresh_prices(client: Any, *, now: datetime | None = None) -> PriceRefresh:
         _write_changes(Kind.DROPLET, sizes, now, outcome)
         _write_changes(Kind.CONTAINER_REGISTRY, tiers, now, outcome)
     if outcome.added or outcome.changed:
-        outcome.drift_repriced = _reprice_drift()
+        _reprice_drift()
+        outcome.drift_repricing_queued = True
     return outcome
 
 
-def _reprice_drift() -> int:
-    """After the book changed (and committed): open drift is priced when it opens or its
-    value changes, so without this the inbox's $/month would stay on the old prices until
-    then. Returns how many drifts' impact changed. A failure here is logged, not raised:
-    the new prices stand, and `manage.py price_drift` redoes it."""
-    try:
-        return reprice_open_drift().changed
-    except Exception:
-        log.exception("repricing open drift after a price change failed: run price_drift")
-        return 0
+def _reprice_drift() -> None:
+    """After the book changed: unresolved drift is priced when it opens or its value
+    changes, so without this the inbox's $/month would stay on the old prices until then.
+    Queued once the change commits (never inside the caller's transaction: an admin
+    request, a price refresh), on drift's queue: 100,000 open drifts are a hundred
+    batches of their own. A broker that cannot take it is logged (`robust`); the new
+    prices stand, and `manage.py price_drift` redoes it."""
+    transaction.on_commit(_queue_repricing, robust=True)
+
+
+def _queue_repricing() -> None:
+    from drift.tasks import reprice  # a task module: imported when it is used
+
+    reprice.delay()
 
 
 @dataclass

@@ -8,12 +8,14 @@ from decimal import Decimal
 
 import httpx
 import pytest
+from django.db import transaction
 
+from arcadia.celery import app as celery_app
 from billing.models import Price
-from billing.services.prices import SEED_FROM, refresh_prices, seed_published_prices
+from billing.services.prices import SEED_FROM, refresh_prices, seed_published_prices, set_price
 from billing.tests.conftest import at
 from do_client import DOAPIError, DOClient
-from drift.models import Drift
+from drift import tasks as drift_tasks
 from tests.factories import CloudResourceFactory, DriftFactory
 
 pytestmark = pytest.mark.django_db
@@ -237,7 +239,11 @@ def test_the_simulators_tiers_match_the_seeded_book_it_bills_by(do):
     assert outcome.unchanged >= 2
 
 
-def test_a_refresh_that_changes_the_book_reprices_open_drift_and_one_that_does_not_leaves_it():
+def test_a_change_of_the_book_queues_drift_repricing_once_it_commits_and_no_change_none(
+    django_capture_on_commit_callbacks, monkeypatch
+):
+    queued: list[str] = []
+    monkeypatch.setattr(drift_tasks.reprice, "delay", lambda: queued.append("drift.reprice"))
     resource = CloudResourceFactory(size_slug="s-2vcpu-4gb")
     drift = DriftFactory(
         resource=resource,
@@ -248,27 +254,56 @@ def test_a_refresh_that_changes_the_book_reprices_open_drift_and_one_that_does_n
     )
     client = do_with_sizes(("s-1vcpu-1gb", "0.00893", "6.00"), ("s-2vcpu-4gb", "0.03571", "24.00"))
 
-    first = refresh_prices(client)
+    with django_capture_on_commit_callbacks(execute=False) as first_commit:
+        first = refresh_prices(client)
+    assert queued == []  # nothing before the commit
+    for callback in first_commit:
+        callback()
+    with django_capture_on_commit_callbacks(execute=True):
+        again = refresh_prices(client)
+    drift_tasks.reprice()  # what the worker runs
     drift.refresh_from_db()
-    priced = drift.monthly_impact
-    Drift.objects.filter(pk=drift.pk).update(monthly_impact=Decimal("1.00"))
-    again = refresh_prices(client)
-    drift.refresh_from_db()
 
-    assert (first.added, first.drift_repriced) == (2, 1)
-    assert priced == Decimal("18.00")
-    assert (again.unchanged, again.drift_repriced) == (2, 0)
-    assert drift.monthly_impact == Decimal("1.00")  # an unchanged book reprices nothing
+    assert (first.added, first.drift_repricing_queued) == (2, True)
+    assert (again.unchanged, again.drift_repricing_queued) == (2, False)
+    assert queued == ["drift.reprice"]
+    assert drift.monthly_impact == Decimal("18.00")
+    route = celery_app.amqp.router.route({}, "drift.reprice")
+    assert route["queue"].name == "drift"
 
 
-def test_a_failed_repricing_leaves_the_new_prices_standing(monkeypatch, caplog):
-    def broken(**kwargs):
-        raise RuntimeError("drift table locked")
+def test_an_operators_price_queues_repricing_after_its_transaction_only(
+    django_capture_on_commit_callbacks, monkeypatch
+):
+    queued: list[str] = []
+    monkeypatch.setattr(drift_tasks.reprice, "delay", lambda: queued.append("drift.reprice"))
 
-    monkeypatch.setattr("billing.services.prices.reprice_open_drift", broken)
+    # The admin's request holds a transaction around set_price.
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
+        set_price(
+            kind="droplet",
+            size_slug="s-1vcpu-1gb",
+            price_hourly=Decimal("0.01"),
+            price_monthly=Decimal("7.00"),
+            valid_from=at("2026-03-01 00:00"),
+            actor="alice",
+        )
+        assert queued == []
 
-    outcome = refresh_prices(do_with_sizes(("s-1vcpu-1gb", "0.00893", "6.00")))
+    assert len(callbacks) == 1 and queued == ["drift.reprice"]
 
-    assert (outcome.added, outcome.drift_repriced) == (1, 0)
+
+def test_a_broker_that_cannot_take_the_repricing_leaves_the_new_prices_standing(
+    django_capture_on_commit_callbacks, monkeypatch, caplog
+):
+    def broker_down() -> None:
+        raise ConnectionError("redis is down")
+
+    monkeypatch.setattr(drift_tasks.reprice, "delay", broker_down)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        outcome = refresh_prices(do_with_sizes(("s-1vcpu-1gb", "0.00893", "6.00")))
+
+    assert outcome.added == 1
     assert Price.objects.filter(size_slug="s-1vcpu-1gb").exists()
-    assert "run price_drift" in caplog.text
+    assert "redis is down" in caplog.text

@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
@@ -156,23 +157,27 @@ def drift_impact(
 
 # --- repricing open drift (`manage.py price_drift`) ------------------------------------
 
+# Unresolved drift: open, and suppressed (it reopens with the price of the day, not the
+# price of the day it was suppressed).
 _OPEN_SQL = """
 SELECT d.id, d.field, d.expected::text AS expected, d.actual::text AS actual,
-       r.kind, r.size_slug, r.attrs::text AS attrs
+       r.kind, r.size_slug, r.attrs::text AS attrs, d.updated_at
   FROM cloud_drift d
   JOIN cloud_resources r ON r.id = d.resource_id
- WHERE d.status = 'open' AND d.id > %s {only_unpriced}
+ WHERE d.status IN ('open', 'suppressed') AND d.id > %s {only_unpriced}
  ORDER BY d.id
  LIMIT %s
 """
 
-# Writes only what changed; guarded by `status = 'open'` (a drift resolved meanwhile keeps
-# the impact it was resolved with).
+# Writes only what changed, and only a drift as it was read: one resolved meanwhile keeps
+# the impact it was resolved with, and one a sweep refreshed meanwhile (`updated_at`
+# moved) keeps the impact the sweep gave its new values.
 _UPDATE_SQL = """
 UPDATE cloud_drift d
    SET monthly_impact = v.amount, impact_currency = v.currency, updated_at = now()
-  FROM unnest(%s::bigint[], %s::numeric[], %s::text[]) AS v(id, amount, currency)
- WHERE d.id = v.id AND d.status = 'open'
+  FROM unnest(%s::bigint[], %s::numeric[], %s::text[], %s::timestamptz[])
+       AS v(id, amount, currency, read_at)
+ WHERE d.id = v.id AND d.status IN ('open', 'suppressed') AND d.updated_at = v.read_at
    AND (d.monthly_impact IS DISTINCT FROM v.amount OR d.impact_currency <> v.currency)
 """
 
@@ -185,7 +190,7 @@ class RepriceOutcome:
 
     def __str__(self) -> str:
         return (
-            f"priced {self.seen} open drift: {self.changed} changed, "
+            f"priced {self.seen} unresolved drift: {self.changed} changed, "
             f"{self.unpriced} unpriced (a price they need is not in the book)"
         )
 
@@ -210,7 +215,8 @@ def reprice_open_drift(
                 break
             ids: list[int] = []
             amounts: list[Decimal | None] = []
-            for drift_id, field, expected, actual, kind, size_slug, attrs in rows:
+            read_at: list[datetime] = []
+            for drift_id, field, expected, actual, kind, size_slug, attrs, updated in rows:
                 amount = drift_impact(
                     prices,
                     kind=kind,
@@ -222,8 +228,9 @@ def reprice_open_drift(
                 )
                 ids.append(drift_id)
                 amounts.append(amount)
+                read_at.append(updated)
                 outcome.unpriced += amount is None
-            cursor.execute(_UPDATE_SQL, [ids, amounts, [prices.currency] * len(ids)])
+            cursor.execute(_UPDATE_SQL, [ids, amounts, [prices.currency] * len(ids), read_at])
             outcome.changed += cursor.rowcount
         outcome.seen += len(rows)
         last_id = rows[-1][0]

@@ -3,6 +3,7 @@ drift"), reading the price book once per sweep or run."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 from io import StringIO
 from typing import Any, cast
@@ -14,10 +15,12 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from drift.models import Drift
+from drift.services import impact as impact_module
 from drift.services.detection import QUERIES_PER_BATCH, detect_drift
 from drift.services.impact import QUERIES_PER_REPRICE_BATCH, reprice_open_drift
+from drift.services.suppressions import suppress
 from drift.tests.conftest import open_drift, provision, set_live
-from tests.factories import CloudResourceFactory, DriftFactory, PriceFactory
+from tests.factories import CloudResourceFactory, DriftFactory, PlatformAdminFactory, PriceFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -107,7 +110,7 @@ def test_price_drift_fills_open_drift_opened_before_impacts_existed():
 
     drift.refresh_from_db()
     assert drift.monthly_impact == Decimal("18.00")
-    assert "priced 1 open drift: 1 changed, 0 unpriced" in out.getvalue()
+    assert "priced 1 unresolved drift: 1 changed, 0 unpriced" in out.getvalue()
 
 
 def test_price_drift_reprices_after_the_book_changed_and_leaves_resolved_drift():
@@ -179,3 +182,31 @@ def test_a_sweep_of_only_unknown_sizes_opens_them_unpriced():
 
     assert only_drift(unknown).monthly_impact is None
     assert (outcome.seen, outcome.changed, outcome.unpriced) == (1, 0, 1)
+
+
+def test_repricing_prices_suppressed_drift_too_and_leaves_a_drift_refreshed_meanwhile():
+    held = _drift("s-2vcpu-4gb", monthly_impact=Decimal("1.00"))
+    suppress(
+        field="size_slug",
+        reason="known",
+        actor=PlatformAdminFactory(),
+        resource=held.resource,
+        expires_at=timezone.now() + timedelta(days=7),
+    )
+    refreshed = _drift("s-2vcpu-4gb", monthly_impact=Decimal("1.00"))
+    real_update = impact_module._UPDATE_SQL
+    # A sweep refreshes `refreshed` between the reprice's read and its write.
+    monkey = (
+        "UPDATE cloud_drift SET updated_at = now() + interval '1 second' "
+        f"WHERE id = {refreshed.pk}; "
+    )
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(impact_module, "_UPDATE_SQL", monkey + real_update)
+        reprice_open_drift()
+
+    held.refresh_from_db()
+    refreshed.refresh_from_db()
+    assert held.status == "suppressed"
+    assert held.monthly_impact == Decimal("18.00")
+    assert refreshed.monthly_impact == Decimal("1.00")

@@ -73,3 +73,19 @@ def test_a_page_written_under_a_bound_origin_records_all_of_it(simulator, do):
         41,
         7001,
     )
+
+
+def test_the_run_is_unbound_even_when_its_end_raises(simulator, do, monkeypatch):
+    def unreadable(*args, **kwargs):
+        raise RuntimeError("listing broke")
+
+    def announcer_down(run):
+        raise ConnectionError("outbox unavailable")
+
+    monkeypatch.setattr("inventory.services.sync._read_everything", unreadable)
+    monkeypatch.setattr("inventory.services.sync.announce_sync_failed", announcer_down)
+
+    with pytest.raises(ConnectionError):
+        run_full_sync(Kind.DROPLET, client=do, trigger="test")
+
+    assert "sync_run_id" not in structlog.contextvars.get_contextvars()
