@@ -10,7 +10,14 @@ import pytest
 from django.db import connection
 
 from console.dashboard import closed_per_day, opened_per_day
-from tests.plans import INDEX_SCANS, nodes, outline, plan
+from tests.plans import (
+    INDEX_SCANS,
+    insert_droplets,
+    nodes,
+    outline,
+    plan,
+    provision_every_resource,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -24,21 +31,8 @@ def a_year_of_drift() -> None:
     and 20 open ones; analyzed, as autovacuum leaves a table that size."""
     with connection.cursor() as cursor:
         params = {"t": NOW - timedelta(days=365), "n": HISTORY}
-        cursor.execute(
-            "INSERT INTO cloud_resources (provider, kind, provider_id, urn, name, region,"
-            " size_slug, status, tags, attrs, first_seen_at, last_seen_at,"
-            " stale_strike_count, created_at, updated_at)"
-            " SELECT 'digitalocean', 'droplet', i::text, 'do:droplet:' || i, 'web-' || i,"
-            " 'nyc3', 's-1vcpu-1gb', 'active', '{web}', '{}', %(t)s, %(t)s, 0, %(t)s, %(t)s"
-            " FROM generate_series(1, %(n)s + 40) AS i",
-            params,
-        )
-        cursor.execute(
-            "INSERT INTO cloud_provisioned (resource_id, spec, spec_version, created_at,"
-            ' updated_at) SELECT id, \'{"size_slug": "s-1vcpu-1gb"}\', 1, %(t)s, %(t)s'
-            " FROM cloud_resources",
-            params,
-        )
+        insert_droplets(cursor, HISTORY + 40, at=params["t"])
+        provision_every_resource(cursor, at=params["t"])
         # Row i: resolved within the year before the window for i <= HISTORY, then 20
         # resolved in the window and 20 open.
         cursor.execute(

@@ -18,7 +18,14 @@ import pytest
 from django.db import connection
 
 from drift.services.detection import _BATCH_SQL, _OPEN_SQL, BATCH_SIZE
-from tests.plans import INDEX_SCANS, nodes, outline, plan
+from tests.plans import (
+    INDEX_SCANS,
+    insert_droplets,
+    nodes,
+    outline,
+    plan,
+    provision_every_resource,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -35,21 +42,8 @@ def large_account(request) -> None:
                 "ANALYZE cloud_resources; ANALYZE cloud_provisioned; ANALYZE cloud_drift"
             )
         params = {"t": datetime(2026, 11, 1, tzinfo=UTC), "n": STORED}
-        cursor.execute(
-            "INSERT INTO cloud_resources (provider, kind, provider_id, urn, name, region,"
-            " size_slug, status, tags, attrs, first_seen_at, last_seen_at,"
-            " stale_strike_count, created_at, updated_at)"
-            " SELECT 'digitalocean', 'droplet', i::text, 'do:droplet:' || i, 'web-' || i,"
-            " 'nyc3', 's-1vcpu-1gb', 'active', '{web}', '{}', %(t)s, %(t)s, 0, %(t)s, %(t)s"
-            " FROM generate_series(1, %(n)s) AS i",
-            params,
-        )
-        cursor.execute(
-            "INSERT INTO cloud_provisioned (resource_id, spec, spec_version, created_at,"
-            ' updated_at) SELECT id, \'{"size_slug": "s-1vcpu-1gb"}\', 1, %(t)s, %(t)s'
-            " FROM cloud_resources",
-            params,
-        )
+        insert_droplets(cursor, STORED, at=params["t"])
+        provision_every_resource(cursor, at=params["t"])
         cursor.execute(
             "INSERT INTO cloud_drift (resource_id, provisioned_id, field, expected, actual,"
             " status, detected_at, resolved_at, comment, error, created_at, updated_at)"

@@ -19,7 +19,7 @@ from inventory.kinds.backup_policies import stored_policies_statement
 from inventory.models import Kind
 from inventory.services.chokepoint import page_statement
 from inventory.tests.conftest import droplet_row
-from tests.plans import INDEX_SCANS, nodes, outline, plan
+from tests.plans import INDEX_SCANS, insert_droplets, nodes, outline, plan
 
 pytestmark = pytest.mark.django_db
 
@@ -57,15 +57,7 @@ def large_kind(request, at) -> None:
             [at(0), at(0)],
         )
         (project_id,) = cursor.fetchone()
-        cursor.execute(
-            "INSERT INTO cloud_resources (provider, kind, provider_id, urn, name, region,"
-            " size_slug, status, tags, attrs, first_seen_at, last_seen_at,"
-            " stale_strike_count, created_at, updated_at)"
-            " SELECT 'digitalocean', 'droplet', i::text, 'do:droplet:' || i, 'web-' || i,"
-            " 'nyc3', 's-1vcpu-1gb', 'active', '{web}', '{}', %(t)s, %(t)s, 0, %(t)s, %(t)s"
-            " FROM generate_series(1, %(n)s) AS i",
-            {"t": at(0), "n": STORED},
-        )
+        insert_droplets(cursor, STORED, at=at(0))
         cursor.execute(
             "INSERT INTO cloud_project_assignments (urn, project_id, seen_at)"
             " SELECT 'do:droplet:' || i, %s, %s FROM generate_series(1, %s) AS i",
