@@ -35,6 +35,10 @@ def bench_env(**extra: str) -> dict[str, str]:
             # SQL (a page's write is hundreds of KB), which is neither fast nor flat.
             "DEBUG": "false",
             "SECRET_KEY": "bench-only-secret-key",
+            # What a sync queues after it (billing's drift repricing after the price
+            # refresh) runs in the bench's own process, never left on the broker for
+            # whichever worker consumes the queue next.
+            "CELERY_TASK_ALWAYS_EAGER": "true",
         }
     )
     env.pop("DO_API_TOKEN", None)
