@@ -1,7 +1,9 @@
 """Reading query plans in tests: EXPLAIN a statement and walk its nodes.
 
-Shared by the plan tests that hold statements to index lookups on tables that
-were never analyzed (issue 13): inventory's page statement, drift detection's batch.
+Shared by the plan tests that hold statements to index lookups: inventory's page
+statement and drift detection's batch on tables never analyzed (issue 13), and the
+dashboard's drift-per-day counts on an analyzed year of drift. The fills below build
+their large accounts, a statement each.
 """
 
 from __future__ import annotations
