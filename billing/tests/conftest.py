@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from billing.models import Price
+from billing.models import Price, ProviderInvoice, Reconciliation, ReconciliationLine
 from billing.services.invoices import Generation, generate_month
 from do_simulator.catalog import SIZES
 from inventory.models import CloudProject, CloudResource, CloudResourceEvent, EventType
@@ -138,3 +138,44 @@ def generate(text: str, **kwargs: Any) -> Generation:
 
 def amounts(generation: Generation) -> dict[int, Decimal]:
     return {i.tenant_id: i.subtotal for i in generation.invoices}
+
+
+def march_reconciliation(*, our_total: Decimal, provider_total: Decimal) -> Reconciliation:
+    """A reconciliation of March 2026 against an (empty) DO invoice, with no lines yet:
+    the console and browser tests add the lines they show."""
+    provider_invoice = ProviderInvoice.objects.create(
+        invoice_uuid="u-1",
+        invoice_period="2026-03",
+        period_start=at("2026-03-01").date(),
+        amount=Decimal("0"),
+        fetched_at=NOW,
+    )
+    return Reconciliation.objects.create(
+        period_start=at("2026-03-01").date(),
+        provider_invoice=provider_invoice,
+        our_total=our_total,
+        provider_total=provider_total,
+        difference=our_total - provider_total,
+        tolerance=Decimal("0.01"),
+    )
+
+
+def add_mixed_lines(
+    reconciliation: Reconciliation, count: int, kinds: list[tuple[str, str, str]]
+) -> None:
+    """`count` lines of 6.50 ours against 6.00 DO's, cycling through `kinds` of (status,
+    product, reason)."""
+    ReconciliationLine.objects.bulk_create(
+        ReconciliationLine(
+            reconciliation=reconciliation,
+            product=product,
+            provider_resource_id=str(n),
+            our_cost=Decimal("6.5"),
+            provider_amount=Decimal("6"),
+            difference=Decimal("0.5"),
+            status=status,
+            reason=reason,
+        )
+        for n in range(count)
+        for status, product, reason in [kinds[n % len(kinds)]]
+    )

@@ -13,9 +13,9 @@ from django.test import Client
 from django.urls import reverse
 
 from billing.admin import LINES_PER_PAGE
-from billing.models import Invoice, ProviderInvoice, ProviderInvoiceItem, Reconciliation
+from billing.models import Invoice, ProviderInvoice, ProviderInvoiceItem
 from billing.money import format_money, format_price
-from billing.tests.conftest import NOW, Droplet, at, generate
+from billing.tests.conftest import NOW, Droplet, at, generate, march_reconciliation
 from tests.factories import CloudProjectFactory, CreditFactory, PlatformAdminFactory
 
 pytestmark = pytest.mark.django_db
@@ -164,21 +164,7 @@ def test_dos_invoice_shows_items_by_product_and_a_page_of_them(console, provider
 
 
 def test_a_reconciliation_lines_page_shows_money_and_its_reason(console):
-    provider_invoice = ProviderInvoice.objects.create(
-        invoice_uuid="u-1",
-        invoice_period="2026-03",
-        period_start=at("2026-03-01").date(),
-        amount=D("0"),
-        fetched_at=NOW,
-    )
-    reconciliation = Reconciliation.objects.create(
-        period_start=at("2026-03-01").date(),
-        provider_invoice=provider_invoice,
-        our_total=D("42.000000000000"),
-        provider_total=D("40"),
-        difference=D("2"),
-        tolerance=D("0.01"),
-    )
+    reconciliation = march_reconciliation(our_total=D("42.000000000000"), provider_total=D("40"))
     line = reconciliation.lines.create(
         product="Droplets",
         provider_resource_id="7",

@@ -12,8 +12,8 @@ from django.test import Client
 from django.urls import reverse
 
 from billing.admin import LINES_PER_PAGE
-from billing.models import Invoice, ProviderInvoice, Reconciliation, ReconciliationLine
-from billing.tests.conftest import NOW, Droplet, at, generate
+from billing.models import Invoice, Reconciliation
+from billing.tests.conftest import Droplet, add_mixed_lines, at, generate, march_reconciliation
 from tests.factories import CloudProjectFactory, PlatformAdminFactory
 
 pytestmark = pytest.mark.django_db
@@ -31,39 +31,15 @@ def console() -> Client:
 
 @pytest.fixture
 def reconciliation() -> Reconciliation:
-    provider_invoice = ProviderInvoice.objects.create(
-        invoice_uuid="u-1",
-        invoice_period="2026-03",
-        period_start=at("2026-03-01").date(),
-        amount=D("0"),
-        fetched_at=NOW,
-    )
-    made = Reconciliation.objects.create(
-        period_start=at("2026-03-01").date(),
-        provider_invoice=provider_invoice,
-        our_total=D("1234.5"),
-        provider_total=D("1200"),
-        difference=D("34.5"),
-        tolerance=D("0.01"),
-    )
-    kinds = [
-        ("matched", "Droplets", ""),
-        ("amount_mismatch", "Droplets", "changed_before_first_seen"),
-        ("only_provider", "Spaces Subscription", "not_metered"),
-    ]
-    ReconciliationLine.objects.bulk_create(
-        ReconciliationLine(
-            reconciliation=made,
-            product=product,
-            provider_resource_id=str(n),
-            our_cost=D("6.5"),
-            provider_amount=D("6"),
-            difference=D("0.5"),
-            status=status,
-            reason=reason,
-        )
-        for n in range(MORE_THAN_A_PAGE)
-        for status, product, reason in [kinds[n % len(kinds)]]
+    made = march_reconciliation(our_total=D("1234.5"), provider_total=D("1200"))
+    add_mixed_lines(
+        made,
+        MORE_THAN_A_PAGE,
+        [
+            ("matched", "Droplets", ""),
+            ("amount_mismatch", "Droplets", "changed_before_first_seen"),
+            ("only_provider", "Spaces Subscription", "not_metered"),
+        ],
     )
     return made
 

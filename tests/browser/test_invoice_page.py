@@ -17,11 +17,8 @@ import pytest
 from billing.models import (
     Invoice,
     InvoiceStatus,
-    ProviderInvoice,
-    Reconciliation,
-    ReconciliationLine,
 )
-from billing.tests.conftest import NOW, Droplet, at, generate
+from billing.tests.conftest import Droplet, add_mixed_lines, at, generate, march_reconciliation
 from do_simulator.catalog import SIZES
 from tests.browser.conftest import WIDE, chromium_page
 from tests.factories import TEST_PASSWORD, CloudProjectFactory, PlatformAdminFactory, PriceFactory
@@ -135,39 +132,17 @@ def test_a_240_line_invoice_fits_in_a_reasonable_height(live_server, page):
 def test_a_242_line_reconciliation_fits_and_says_each_mismatchs_reason(live_server, page):
     from playwright.sync_api import expect
 
-    provider_invoice = ProviderInvoice.objects.create(
-        invoice_uuid="u-1",
-        invoice_period="2026-03",
-        period_start=at("2026-03-01").date(),
-        amount=Decimal("0"),
-        fetched_at=NOW,
+    reconciliation = march_reconciliation(
+        our_total=Decimal("1234.5"), provider_total=Decimal("1200")
     )
-    reconciliation = Reconciliation.objects.create(
-        period_start=at("2026-03-01").date(),
-        provider_invoice=provider_invoice,
-        our_total=Decimal("1234.5"),
-        provider_total=Decimal("1200"),
-        difference=Decimal("34.5"),
-        tolerance=Decimal("0.01"),
-    )
-    kinds = [
-        ("matched", "Droplets", ""),
-        ("amount_mismatch", "Droplets", "price_differs"),
-        ("only_provider", "Spaces Subscription", "not_metered"),
-    ]
-    ReconciliationLine.objects.bulk_create(
-        ReconciliationLine(
-            reconciliation=reconciliation,
-            product=product,
-            provider_resource_id=str(n),
-            our_cost=Decimal("6.500000000000"),
-            provider_amount=Decimal("6"),
-            difference=Decimal("0.5"),
-            status=status,
-            reason=reason,
-        )
-        for n in range(242)
-        for status, product, reason in [kinds[n % len(kinds)]]
+    add_mixed_lines(
+        reconciliation,
+        242,
+        [
+            ("matched", "Droplets", ""),
+            ("amount_mismatch", "Droplets", "price_differs"),
+            ("only_provider", "Spaces Subscription", "not_metered"),
+        ],
     )
     log_in(page, live_server, f"/admin/billing/reconciliation/{reconciliation.pk}/change/")
 
